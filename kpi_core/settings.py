@@ -1,0 +1,48 @@
+"""Process settings, read once from the environment (and `.env`) with pydantic-settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One frozen settings object, passed explicitly to whatever needs it.
+
+    >>> Settings(DATABASE_URL="sqlite://").database_url
+    'sqlite://'
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, populate_by_name=True)
+
+    slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default="sqlite:///data/kpibot.db", alias="DATABASE_URL")
+    config_dir: Path = Field(default=Path("config"), alias="KPIBOT_CONFIG")
+    timezone: str = Field(default="UTC", alias="KPIBOT_TIMEZONE")
+    port: int = Field(default=3000, alias="PORT")
+    ops_channel: str = Field(default="", alias="KPIBOT_OPS_CHANNEL")
+
+    def require_slack(self, *, socket_mode: bool = False) -> None:
+        """Fail fast, naming the variable to set, when a Slack secret is missing."""
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", None if socket_mode else self.slack_signing_secret),
+                ("SLACK_APP_TOKEN", self.slack_app_token if socket_mode else None),
+            )
+            if value == ""
+        ]
+        if missing:
+            raise SettingsError(
+                "missing setting(s): " + ", ".join(missing) + " (set them in the environment or in .env)"
+            )
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or invalid."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 ORM models, engines and Alembic migrations (SQLite and PostgreSQL)."""
