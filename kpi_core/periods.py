@@ -61,3 +61,27 @@ def max_age(grain: Grain) -> timedelta:
         "monthly": timedelta(days=31 + 5),
         "quarterly": timedelta(days=92 + 10),
     }[grain]
+
+
+def period_label(start: date, grain: Grain) -> str:
+    """How people name a period: `Sat 21 Nov 2026`, `Week of 16 Nov 2026`, `Nov 2026`, `Q4 2026`."""
+    if grain == "daily":
+        return start.strftime("%a %-d %b %Y")
+    if grain == "weekly":
+        return "Week of " + start.strftime("%-d %b %Y")
+    if grain == "monthly":
+        return start.strftime("%b %Y")
+    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+
+
+def year_earlier(start: date, grain: Grain) -> date:
+    """The period a year before the one at `start`, for year-over-year comparisons.
+
+    Daily: the same calendar date (29 February compares with 28 February). Weekly: 52 weeks earlier,
+    so the weekday matches. Monthly and quarterly: the same month or quarter of the previous year.
+    """
+    start = period_start(start, grain)
+    if grain == "daily":
+        day = 28 if (start.month, start.day) == (2, 29) else start.day
+        return date(start.year - 1, start.month, day)
+    return shift_period(start, grain, -(52 if grain == "weekly" else PERIODS_PER_YEAR[grain]))

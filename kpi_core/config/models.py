@@ -6,19 +6,35 @@ people read and type them; formulas that need a fraction divide by 100 themselve
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from functools import cached_property
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kpi_core.formula import Formula, parse_formula
 
 Direction = Literal["higher", "lower"]
 Grain = Literal["daily", "weekly", "monthly", "quarterly"]
 Tier = Literal["north_star", "input", "output", "health"]
 
 PLAIN_UNITS = ("percent", "count", "ratio", "days", "hours", "minutes", "seconds", "score")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+UNIT_SYNONYMS = {"%": "percent", "pct": "percent", "percentage": "percent", "number": "count"}
+# ISO 4217 codes in use (plus a few recently retired ones still seen in data).
+_ISO_4217 = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+    BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+    GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+    KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN
+    NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE
+    SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
+    WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL"""
+CURRENCIES = frozenset(_ISO_4217.split())
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+KEY_RULE = "a KPI key is lowercase letters, digits and underscores, starting with a letter"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class _Frozen(BaseModel):
@@ -30,6 +46,22 @@ class Thresholds(_Frozen):
 
     warning: float | None = None
     critical: float | None = None
+
+    def consistency_problem(self, direction: Direction) -> str | None:
+        """Why this pair cannot work with `direction` (critical must be the worse value), or None."""
+        if self.warning is None or self.critical is None:
+            return None
+        if direction == "higher" and self.critical > self.warning:
+            return (
+                f"for a higher-is-better KPI the critical threshold must be at or below the warning "
+                f"threshold (critical {self.critical:g} > warning {self.warning:g})"
+            )
+        if direction == "lower" and self.critical < self.warning:
+            return (
+                f"for a lower-is-better KPI the critical threshold must be at or above the warning "
+                f"threshold (critical {self.critical:g} < warning {self.warning:g})"
+            )
+        return None
 
 
 class SqlSource(_Frozen):
@@ -46,6 +78,16 @@ class FormulaSource(_Frozen):
     kind: Literal["formula"] = "formula"
     formula: str
 
+    @field_validator("formula")
+    @classmethod
+    def _check_formula(cls, value: str) -> str:
+        return parse_formula(value).text  # FormulaError is a ValueError: pydantic reports it
+
+    @cached_property
+    def parsed(self) -> Formula:
+        """The checked formula, parsed once."""
+        return parse_formula(self.formula)
+
 
 class PushSource(_Frozen):
     """Values recorded from outside: `kpibot record`, `kpibot import`."""
@@ -54,6 +96,7 @@ class PushSource(_Frozen):
 
 
 Source = Annotated[SqlSource | FormulaSource | PushSource, Field(discriminator="kind")]
+_SOURCE_KEYS = ("sql", "database", "formula", "kind")
 
 
 class KpiDefinition(_Frozen):
@@ -76,18 +119,89 @@ class KpiDefinition(_Frozen):
     why: str = ""
     actions: tuple[str, ...] = ()
     risks: tuple[str, ...] = ()
-    scale: float | None = None  # a score's maximum, e.g. 5 for "4.7/5"
-    decimals: int | None = None  # override the formatter's default precision
+    scale: float | None = Field(default=None, gt=0)  # a score's maximum, e.g. 5 for "4.7/5"
+    decimals: int | None = Field(default=None, ge=0, le=6)  # override the formatter's default precision
     source: Source = PushSource()
 
-    @field_validator("unit")
+    # Spellings accepted in YAML besides the field names (offered by "did you mean" too).
+    yaml_keys: ClassVar[tuple[str, ...]] = ("owner", "threshold_warning", "threshold_critical")
+    yaml_hidden: ClassVar[tuple[str, ...]] = ("key", "target_progression")
+
     @classmethod
-    def _check_unit(cls, value: str) -> str:
-        if value in PLAIN_UNITS or _CURRENCY.match(value):
+    def yaml_path(cls, path: tuple[str | int, ...], raw: Any) -> tuple[str | int, ...]:
+        """Map an error path back to the key written in YAML (`owner`, `threshold_warning`, `target`)."""
+        if not path or not isinstance(raw, dict):
+            return path
+        head, rest = path[0], path[1:]
+        if head == "key":  # the key is the mapping key of `kpis:`, not written inside
+            return ()
+        if head in ("owners", "aliases", "actions", "risks"):
+            written = "owner" if head == "owners" and "owner" in raw else head
+            return (written,) if isinstance(raw.get(written), str) else (written, *rest)
+        if head == "thresholds" and rest and f"threshold_{rest[0]}" in raw:
+            pair = raw.get("thresholds")
+            if not (isinstance(pair, dict) and rest[0] in pair):
+                return (f"threshold_{rest[0]}", *rest[1:])
+        target = raw.get("target")
+        if head == "target_progression" and isinstance(target, dict) and rest and isinstance(rest[0], int):
+            keys = list(target)
+            return ("target", keys[rest[0]]) if rest[0] < len(keys) else ("target",)
+        return path
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _check_unit(cls, value: Any) -> Any:
+        if not isinstance(value, str):
             return value
+        written = value.strip()
+        if written.upper() in CURRENCIES:
+            return written.upper()
+        plain = UNIT_SYNONYMS.get(written.lower(), written.lower())
+        if plain in PLAIN_UNITS:
+            return plain
+        close = difflib.get_close_matches(value.lower(), PLAIN_UNITS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
-            f"{value!r} is not a unit: use an ISO currency code (USD, EUR, ...) or one of "
+            f"{value!r} is not a unit{hint}: use an ISO currency code (USD, EUR, ...) or one of "
             + ", ".join(PLAIN_UNITS)
+        )
+
+    @field_validator("owners")
+    @classmethod
+    def _check_owners(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for owner in value:
+            if not (_EMAIL.match(owner) or _SLACK_USER_ID.match(owner)):
+                raise ValueError(f"{owner!r} is not an email address or a Slack user id (like U024BE7LH)")
+        return value
+
+    @field_validator("target_progression")
+    @classmethod
+    def _sort_progression(cls, value: tuple[tuple[date, float], ...]) -> tuple[tuple[date, float], ...]:
+        return tuple(sorted(value))
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source_kind(cls, value: Any) -> Any:
+        """`push`, `{sql: ..., database: ...}` or `{formula: ...}`: the kind is implied by the keys."""
+        if value is None or value == "push":
+            return {"kind": "push"}
+        if isinstance(value, PushSource | SqlSource | FormulaSource):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"a source is push, {{sql: ..., database: ...}} or {{formula: ...}}, got {value!r}"
+            )
+        if "kind" in value:
+            return value
+        if "sql" in value:
+            return {"kind": "sql", **value}
+        if "formula" in value:
+            return {"kind": "formula", **value}
+        unknown = ", ".join(repr(key) for key in value) or "nothing"
+        close = [m for key in value for m in difflib.get_close_matches(str(key), _SOURCE_KEYS, n=1)]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"a source needs `sql:` or `formula:`, got {unknown}{hint}; leave it out for pushed values"
         )
 
     @model_validator(mode="before")
@@ -98,26 +212,21 @@ class KpiDefinition(_Frozen):
             return data
         data = dict(data)
         if "owner" in data:
-            owner = data.pop("owner")
-            data["owners"] = [owner] if isinstance(owner, str) else owner
+            data["owners"] = data.pop("owner")
+        for many in ("owners", "aliases", "actions", "risks"):
+            if isinstance(data.get(many), str):
+                data[many] = [data[many]]
         for short in ("warning", "critical"):
             legacy = data.pop(f"threshold_{short}", None)
-            if legacy is not None:
-                thresholds = dict(data.get("thresholds") or {})
-                thresholds.setdefault(short, legacy)
-                data["thresholds"] = thresholds
+            thresholds = data.get("thresholds")
+            if legacy is not None and (thresholds is None or isinstance(thresholds, dict)):
+                data["thresholds"] = {short: legacy, **(thresholds or {})}
         target = data.get("target")
         if isinstance(target, dict):
-            data["target_progression"] = sorted(target.items())
+            data["target_progression"] = list(target.items())  # sorted by its validator
             data["target"] = None
-        source = data.get("source")
-        if source is None or source == "push":
-            data["source"] = {"kind": "push"}
-        elif isinstance(source, dict) and "kind" not in source:
-            if "sql" in source:
-                data["source"] = {"kind": "sql", **source}
-            elif "formula" in source:
-                data["source"] = {"kind": "formula", **source}
+        if "source" in data and data["source"] is None:
+            data.pop("source")
         return data
 
     def target_at(self, on: date) -> float | None:
@@ -130,8 +239,35 @@ class KpiDefinition(_Frozen):
         return self.target
 
 
+class ChartPanelConfig(_Frozen):
+    """One panel of a composed chart: a title, the KPIs drawn in it, and how."""
+
+    title: str
+    kpis: tuple[str, ...]
+    kind: Literal["line", "bar"] = "line"
+    window: str | None = None
+
+    @field_validator("window")
+    @classmethod
+    def _check_window(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from kpi_core.windows import parse_window  # windows imports this module
+
+        return parse_window(value).spec  # WindowError is a ValueError: pydantic reports it
+
+
+class DashboardConfig(_Frozen):
+    """Seed 000's executive dashboard: headline cards, a composed trend chart, quick stats."""
+
+    headline: tuple[str, ...] = ()
+    charts: tuple[ChartPanelConfig, ...] = ()
+    quick_stats: tuple[str, ...] = ()
+
+
 class KpiCatalogConfig(_Frozen):
     """The whole of `kpis.yml`."""
 
     databases: dict[str, str] = {}
     kpis: dict[str, KpiDefinition] = {}
+    dashboard: DashboardConfig = DashboardConfig()

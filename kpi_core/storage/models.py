@@ -51,3 +51,8 @@ class SourceStatus(Base):
     last_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# Feature tables live in their own modules; importing them here puts them on Base.metadata for Alembic.
+from kpi_core.storage import alert_models as _alert_models  # noqa: E402, F401
+from kpi_core.storage import digest_models as _digest_models  # noqa: E402, F401

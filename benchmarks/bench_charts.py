@@ -1,0 +1,84 @@
+"""Render timings of bot.charts: median and p95 per chart kind, cold renders and cache hits.
+
+    python benchmarks/bench_charts.py [--runs 20] [--threads 2]
+
+Each figure is rendered `runs` times after one warm-up render (fonts loaded, caches primed: what a
+running bot sees). "threads" renders the same work on N threads at once to show the throughput the
+GIL leaves (Agg drawing holds it most of the time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from bot.charts import ChartCache, chart_cache_key, render_kpi_chart, render_panels, render_sparkline
+from bot.charts.examples import example_panels, example_snapshot, example_snapshots
+from kpi_core.config.models import KpiDefinition, Thresholds
+
+
+def measure(render: Callable[[], object], runs: int) -> list[float]:
+    render()
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        render()
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def report(name: str, timings: list[float]) -> None:
+    ordered = sorted(timings)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    print(f"{name:<34} median {statistics.median(ordered):8.3f} ms   p95 {p95:8.3f} ms   n={len(ordered)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    snapshots = example_snapshots()
+    mrr, churn = snapshots["mrr"], snapshots["churn"]
+    daily_kpi = KpiDefinition(
+        key="dau", name="Daily active users", grain="daily", target=3000,
+        thresholds=Thresholds(warning=2000, critical=1500),
+    )  # fmt: skip
+    daily = example_snapshot(daily_kpi, [2400 + (i * 37) % 500 for i in range(365)], last=date(2026, 11, 29))
+    panels = example_panels(snapshots)
+    cases: dict[str, Callable[[], object]] = {
+        "kpi chart, monthly (mrr), light": lambda: render_kpi_chart(mrr),
+        "kpi chart, monthly (churn), dark": lambda: render_kpi_chart(churn, theme="dark"),
+        "kpi chart, daily, 365 points": lambda: render_kpi_chart(daily),
+        "panels 2x2 (dashboard)": lambda: render_panels(panels, title="Executive dashboard"),
+        "no data card": lambda: render_kpi_chart(
+            example_snapshot(daily_kpi, [None], last=date(2026, 11, 29))
+        ),
+        "sparkline png": lambda: render_sparkline(mrr),
+    }
+    for name, render in cases.items():
+        report(name, measure(render, args.runs))
+    cache = ChartCache()
+    key = chart_cache_key(mrr)
+    image = cache.get_or_render(key, lambda: render_kpi_chart(mrr))
+    report(
+        "cache hit (key + lookup)",
+        measure(lambda: cache.get_or_render(chart_cache_key(mrr), lambda: image), 1000),
+    )
+    with ThreadPoolExecutor(max_workers=args.threads) as pool:
+        total = args.runs * args.threads
+        start = time.perf_counter()
+        list(pool.map(lambda _: render_kpi_chart(mrr), range(total)))
+        elapsed = time.perf_counter() - start
+    print(
+        f"{args.threads} threads, {total} kpi charts: {elapsed * 1000 / total:.1f} ms per chart wall "
+        f"({total / elapsed:.1f} charts/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: dataclasses in, `Message(text, blocks)` out. One module per message type."""

@@ -1,0 +1,95 @@
+"""`kpibot demo`'s executive summary, modelled on seed 004's sample summary and seed 000's dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.cli.kpi_text import MISSING, STATUS_TEXT, target_words, value_words
+from kpi_core.demo.prepare import DemoSummary
+from kpi_core.format import format_change
+from kpi_core.periods import period_label
+from kpi_core.snapshot import KpiSnapshot, Status
+
+RULE = "═" * 78
+MARK = {Status.ON_TRACK: "✓", Status.AT_RISK: "⚠", Status.OFF_TRACK: "✗", Status.NO_DATA: "·"}
+
+
+def summary_lines(snapshots: Sequence[KpiSnapshot], widths: Sequence[int]) -> list[str]:
+    """`Monthly Recurring Revenue:  $482K  (↑ 3% MoM)  [TARGET: ≥ $500K]  ⚠` (seed 004's layout)."""
+    return [
+        "  " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        for cells in (_cells(s) for s in snapshots)
+    ]
+
+
+def _cells(snapshot: KpiSnapshot) -> tuple[str, str, str, str, str]:
+    change = f"({format_change(snapshot.change, snapshot.kpi.unit)})" if snapshot.change else ""
+    target = f"[TARGET: {target_words(snapshot)}]" if snapshot.target is not None else ""
+    return snapshot.kpi.name + ":", value_words(snapshot), change, target, MARK[snapshot.status]
+
+
+def _widths(snapshots: Sequence[KpiSnapshot]) -> list[int]:
+    rows = [_cells(s) for s in snapshots] or [("", "", "", "", "")]
+    return [max(len(row[i]) for row in rows) for i in range(5)]
+
+
+def render_demo_summary(summary: DemoSummary) -> str:
+    """The whole summary: headline, every category, red flags with actions, wins, data notes, next steps."""
+    title = f"KPI SUMMARY · {summary.at:%-d %b %Y} ({summary.timezone})"
+    lines = [title, RULE, "", "HEADLINE"]
+    widths = _widths([*summary.snapshots, *summary.dashboard.headline])
+    lines += summary_lines(summary.dashboard.headline, widths) or ["  (no dashboard headline in kpis.yml)"]
+    categories: dict[str, list[KpiSnapshot]] = {}
+    for snapshot in summary.snapshots:
+        categories.setdefault(snapshot.kpi.category, []).append(snapshot)
+    for category, snapshots in categories.items():
+        lines += ["", category.replace("_", " ").upper()]
+        lines += summary_lines(snapshots, widths)
+    lines += ["", "NEEDS ATTENTION"]
+    for snapshot in summary.attention[:10]:
+        action = f" → {snapshot.kpi.actions[0]}" if snapshot.kpi.actions else ""
+        owner = f" ({', '.join(snapshot.kpi.owners)})" if snapshot.kpi.owners else ""
+        lines.append(
+            f"  {STATUS_TEXT[snapshot.status]}: {snapshot.kpi.name} {value_words(snapshot)}{owner}{action}"
+        )
+    if len(summary.attention) > 10:
+        lines.append(f"  …and {len(summary.attention) - 10} more (kpibot show --all)")
+    if not summary.attention:
+        lines.append("  nothing: every KPI is on track")
+    lines += ["", "RECENT WINS"]
+    for snapshot in summary.wins:
+        change = format_change(snapshot.change, snapshot.kpi.unit) if snapshot.change else MISSING
+        lines.append(f"  🟢 {snapshot.kpi.name}: {value_words(snapshot)} ({change})")
+    if not summary.wins:
+        lines.append("  none this period")
+    if summary.dashboard.quick_stats:
+        lines += ["", "QUICK STATS"]
+        lines += [f"  • {s.kpi.name}: {value_words(s)}" for s in summary.dashboard.quick_stats]
+    lines += ["", "DATA", *data_lines(summary), "", "NEXT"]
+    lines += [
+        "  kpibot show mrr            one KPI, as /kpi mrr shows it",
+        "  kpibot show --all          every KPI by category",
+        "  kpibot serve               the Slack bot (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)",
+    ]
+    return "\n".join(lines)
+
+
+def data_lines(summary: DemoSummary) -> list[str]:
+    lines = [f"  kpibot database: {summary.database_url}"]
+    built = summary.built
+    if built is not None:
+        lines.append(
+            f"  warehouse {summary.warehouse_url}: built, {built.total_rows:,} rows, "
+            f"{built.months} months to {built.end} (seed {built.seed})"
+        )
+        lines += [f"    planted: {incident.description}" for incident in built.incidents]
+    else:
+        lines.append(f"  warehouse {summary.warehouse_url}: current, reused")
+    done = [r for r in summary.refresh.results if r.kind != "push"]
+    lines.append(f"  refresh: {len(done) - len(summary.refresh.failed)} of {len(done)} sources OK")
+    lines += [f"    ✗ {r.key}: {r.error}" for r in summary.refresh.failed]
+    for snapshot in summary.warnings:
+        if snapshot.stale and snapshot.period is not None:
+            newest = period_label(snapshot.period, snapshot.kpi.grain)
+            lines.append(f"    ⚠ {snapshot.kpi.key}: stale, newest value is for {newest}")
+    return lines

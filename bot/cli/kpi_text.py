@@ -1,0 +1,156 @@
+"""Plain-text renderings of KPI snapshots for the terminal: `kpibot show`, `show --all`, the demo summary.
+
+The same facts as the `/kpi` card (bot/blocks/kpi_card.py), through the same formatter, without Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from kpi_core.format import MISSING, format_change, format_kpi_value, format_progress
+from kpi_core.periods import period_label
+from kpi_core.snapshot import Change, KpiSnapshot, Point, Status
+
+STATUS_TEXT = {
+    Status.ON_TRACK: "🟢 On track",
+    Status.AT_RISK: "🟡 At risk",
+    Status.OFF_TRACK: "🔴 Off track",
+    Status.NO_DATA: "⚪ No data",
+}
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(points: Sequence[Point]) -> str:
+    """`▁▃▅ ▇█`: one character per period, a space where nothing was recorded."""
+    values = [p.value for p in points if p.value is not None]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    out = []
+    for point in points:
+        if point.value is None:
+            out.append(" ")
+        else:
+            level = 0 if span == 0 else round((point.value - low) / span * (len(SPARK) - 1))
+            out.append(SPARK[level])
+    return "".join(out)
+
+
+def change_words(change: Change | None, unit: str) -> str:
+    """`↑ 12% MoM (better)`; the arrow is the movement, the word whether that is good for this KPI."""
+    if change is None:
+        return MISSING
+    verdict = {True: " (better)", False: " (worse)", None: ""}[change.improved]
+    return format_change(change, unit) + verdict
+
+
+def target_words(snapshot: KpiSnapshot) -> str:
+    if snapshot.target is None:
+        return MISSING
+    comparator = "≤" if snapshot.kpi.direction == "lower" else "≥"
+    return f"{comparator} {format_kpi_value(snapshot.kpi, snapshot.target)}"
+
+
+def value_words(snapshot: KpiSnapshot, *, compact: bool = True) -> str:
+    if snapshot.value is None:
+        return "no data (source error)" if snapshot.source_error else "no data"
+    return format_kpi_value(snapshot.kpi, snapshot.value, compact=compact)
+
+
+def render_snapshot(snapshot: KpiSnapshot, *, timezone: str, window_label: str | None = None) -> str:
+    """The `/kpi` card as text: value, change, YoY, target, progress, status, as of, owner, trend."""
+    kpi = snapshot.kpi
+    lines = [
+        f"{kpi.name} ({kpi.key}) · {kpi.category}",
+        f"  Value     {value_words(snapshot, compact=False)}",
+    ]
+    lines.append(f"  Change    {change_words(snapshot.change, kpi.unit)}")
+    if snapshot.year_over_year is not None:
+        lines.append(f"  YoY       {change_words(snapshot.year_over_year, kpi.unit)}")
+    lines.append(f"  Target    {target_words(snapshot)}")
+    if snapshot.progress is not None:
+        lines.append(f"  Progress  {format_progress(snapshot.progress)} of target")
+    lines.append(f"  Status    {STATUS_TEXT[snapshot.status]}")
+    lines.append("  " + as_of_words(snapshot, timezone=timezone))
+    if snapshot.stale:
+        lines.append(f"  ⚠ Stale: the newest value is older than a {kpi.grain} KPI allows")
+    if snapshot.source_error:
+        lines.append(f"  ⚠ Source error on the last refresh: {snapshot.source_error}")
+    if kpi.owners:
+        lines.append("  Owner     " + ", ".join(kpi.owners))
+    spark = sparkline(snapshot.series)
+    if spark:
+        shown = [p.value for p in snapshot.series if p.value is not None]
+        low, high = format_kpi_value(kpi, min(shown)), format_kpi_value(kpi, max(shown))
+        first, last = snapshot.series[0].period, snapshot.series[-1].period
+        label = window_label or f"{period_label(first, kpi.grain)} – {period_label(last, kpi.grain)}"
+        lines.append(f"  Trend     {spark}  ({label}; low {low}, high {high})")
+        missing = sum(p.value is None for p in snapshot.series)
+        if missing:
+            lines.append(
+                f"            {missing} of {len(snapshot.series)} periods have no value (shown as gaps)"
+            )
+    if snapshot.rolling_average is not None:
+        lines.append(
+            f"  Rolling   {format_kpi_value(kpi, snapshot.rolling_average)} average of recent periods"
+        )
+    return "\n".join(lines)
+
+
+def as_of_words(snapshot: KpiSnapshot, *, timezone: str) -> str:
+    """`As of Mar 2026 · updated 18 Mar 2026 12:00 CET (Europe/Berlin)`."""
+    if snapshot.period is None:
+        text = "No data recorded yet"
+    else:
+        text = f"As of {period_label(snapshot.period, snapshot.kpi.grain)}"
+    if snapshot.recorded_at is not None:
+        local = snapshot.recorded_at.astimezone(ZoneInfo(timezone))
+        zone = "" if local.tzname() == timezone else f" ({timezone})"
+        text += f" · updated {local:%-d %b %Y %H:%M} {local.tzname()}{zone}"
+    return text
+
+
+def render_table(groups: dict[str, list[KpiSnapshot]]) -> str:
+    """`show --all`: one aligned row per KPI, grouped by category."""
+    header = ("KPI", "Value", "Change", "Target", "Progress", "Status")
+    rows: list[tuple[str, ...] | str] = []
+    for category, snapshots in groups.items():
+        rows.append(category.replace("_", " ").upper())
+        for snap in snapshots:
+            status = STATUS_TEXT[snap.status] + (" · stale" if snap.stale else "")
+            status += " · source error" if snap.source_error else ""
+            rows.append(
+                (
+                    f"{snap.kpi.name} ({snap.kpi.key})",
+                    value_words(snap),
+                    format_change(snap.change, snap.kpi.unit) if snap.change else MISSING,
+                    target_words(snap),
+                    format_progress(snap.progress) if snap.progress is not None else MISSING,
+                    status,
+                )
+            )
+    cells = [header] + [row for row in rows if isinstance(row, tuple)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
+
+    def line(row: tuple[str, ...]) -> str:
+        return (
+            "  "
+            + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[-1]
+        )
+
+    out = [line(header)] + [row if isinstance(row, str) else line(row) for row in rows]
+    return "\n".join(_spaced(out))
+
+
+def _spaced(lines: list[str]) -> list[str]:
+    """A blank line before each category heading (headings are the unindented lines)."""
+    out: list[str] = []
+    for text in lines:
+        if out and not text.startswith(" "):
+            out.append("")
+        out.append(text)
+    return out

@@ -1,0 +1,1 @@
+"""Bolt listeners, grouped as commands and actions; each module exposes `register(app, answers)`."""

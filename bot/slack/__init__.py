@@ -1,0 +1,1 @@
+"""Slack transport helpers: the Web API client, the error vocabulary and chart uploads."""

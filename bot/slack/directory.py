@@ -1,0 +1,48 @@
+"""Who is who: KPI owners (emails or user ids) resolved to Slack users, cached per process."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from slack_sdk import WebClient
+
+from bot.slack.errors import SlackNotFoundError, classify
+
+log = logging.getLogger(__name__)
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class UserDirectory:
+    """Resolves an owner (email or user id) to a user id with `users.lookupByEmail`, remembering answers."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+        self._cache: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def user_id(self, owner: str) -> str | None:
+        """The Slack user id for `owner`, or None when nobody has that email."""
+        if USER_ID.match(owner):
+            return owner
+        with self._lock:
+            if owner in self._cache:
+                return self._cache[owner]
+        try:
+            response = self._client.users_lookupByEmail(email=owner)
+            found: str | None = response["user"]["id"]
+        except Exception as error:
+            problem = classify(error, method="users.lookupByEmail")
+            if not isinstance(problem, SlackNotFoundError):
+                log.warning("could not look up %s: %s", owner, problem)
+                return None  # a transient failure is not remembered
+            found = None
+        with self._lock:
+            self._cache[owner] = found
+        return found
+
+    def mention(self, owner: str) -> str:
+        """`<@U123>` when the owner is a known user, else the owner as written."""
+        found = self.user_id(owner)
+        return f"<@{found}>" if found else owner

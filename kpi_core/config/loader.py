@@ -1,0 +1,224 @@
+"""Load the config directory (`kpis.yml`, `alerts.yml`, `digests.yml`) or report every problem at once.
+
+    config = load_config("config")        # raises ConfigError listing issues as "file:line path: message"
+    config.kpi("mrr").unit                 # 'USD'
+    config.database_url("warehouse")       # ${VAR} / ${VAR:-default} expanded
+
+`alerts.yml` and `digests.yml` are optional: a missing file is an empty one. Invalid config never runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpi_core.alerts.config import AlertsConfig
+from kpi_core.config.checks import check_catalog
+from kpi_core.config.env import EnvReferenceError, expand_env
+from kpi_core.config.friendly import known_keys
+from kpi_core.config.issues import ConfigError, ConfigIssue, issue_at, validate_model, validation_issues
+from kpi_core.config.models import KEY_PATTERN, KpiCatalogConfig, KpiDefinition
+from kpi_core.config.yamldoc import YamlDocument, YamlSyntaxError, format_path
+from kpi_core.digests.config import DigestsConfig
+
+__all__ = [
+    "AppConfig",
+    "ConfigError",
+    "ConfigIssue",
+    "EnvReferenceError",
+    "UnknownDatabaseError",
+    "format_path",
+    "issue_at",
+    "load_config",
+    "validate_model",
+    "validation_issues",
+]
+
+
+class UnknownDatabaseError(LookupError):
+    """A database name that `databases:` does not define."""
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The validated configuration of one directory."""
+
+    directory: Path
+    catalog: KpiCatalogConfig
+    alerts: AlertsConfig
+    digests: DigestsConfig
+    env: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def kpis(self) -> dict[str, KpiDefinition]:
+        """Every KPI by key, in file order."""
+        return self.catalog.kpis
+
+    def kpi(self, key: str) -> KpiDefinition:
+        """The KPI with this exact key (KeyError otherwise; use kpi_core.catalog for names/aliases)."""
+        try:
+            return self.catalog.kpis[key]
+        except KeyError:
+            raise KeyError(f"no KPI with key {key!r}") from None
+
+    def database_url(self, name: str) -> str:
+        """The SQLAlchemy URL of a named database, `${VAR}` / `${VAR:-default}` expanded."""
+        try:
+            url = self.catalog.databases[name]
+        except KeyError:
+            defined = ", ".join(self.catalog.databases) or "none"
+            raise UnknownDatabaseError(f"no database {name!r} in kpis.yml (defined: {defined})") from None
+        return expand_env(url, os.environ if self.env is None else self.env)
+
+    def summary(self) -> str:
+        """`N KPIs, M alert rules, K digests`."""
+        rules = _count(self.alerts, "alerts", "rules")
+        digests = _count(self.digests, "digests")
+        counts = (_plural(len(self.kpis), "KPI"), _plural(rules, "alert rule"), _plural(digests, "digest"))
+        return ", ".join(counts)
+
+
+def _count(model: Any, *names: str) -> int:
+    for name in names:
+        value = getattr(model, name, None)
+        if value is not None and hasattr(value, "__len__"):
+            return len(value)
+    return 0
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def load_config(directory: Path | str, *, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Load and check every file of `directory`; raises ConfigError with all issues, sorted."""
+    directory = Path(directory)
+    env = dict(os.environ) if env is None else dict(env)
+    if not directory.is_dir():
+        message = "no such config directory (choose one with --config DIR or KPIBOT_CONFIG)"
+        raise ConfigError([ConfigIssue(str(directory), None, "", message)])
+    issues: list[ConfigIssue] = []
+    kpis_doc = _read(directory, "kpis.yml", issues, required=True)
+    catalog = KpiCatalogConfig()
+    if kpis_doc is not None:
+        catalog, catalog_issues = _load_catalog(kpis_doc, env)
+        issues += catalog_issues
+    alerts_doc = _read(directory, "alerts.yml", issues, required=False)
+    alerts = _load_optional(AlertsConfig, alerts_doc, issues)
+    digests_doc = _read(directory, "digests.yml", issues, required=False)
+    digests = _load_optional(DigestsConfig, digests_doc, issues)
+    clean_so_far = not issues
+    for model, doc in ((alerts, alerts_doc), (digests, digests_doc)):
+        if model is None or doc is None or kpis_doc is None:
+            continue
+        try:
+            references = model.check_references(catalog)
+        except Exception:
+            if clean_so_far:
+                raise
+            continue  # a catalog with broken KPIs can trip other checks: fix the first errors first
+        issues += [issue_at(doc, path, message) for path, message in references]
+    if issues or alerts is None or digests is None:
+        raise ConfigError(issues)
+    return AppConfig(directory=directory, catalog=catalog, alerts=alerts, digests=digests, env=env)
+
+
+def _read(directory: Path, name: str, issues: list[ConfigIssue], *, required: bool) -> YamlDocument | None:
+    path = directory / name
+    if not path.exists():
+        alternative = path.with_suffix(".yaml")
+        if alternative.exists():
+            path = alternative
+        elif required:
+            issues.append(ConfigIssue(name, None, "", f"not found in {directory} (kpibot needs a kpis.yml)"))
+            return None
+        else:
+            return None
+    try:
+        return YamlDocument.load(path)
+    except YamlSyntaxError as error:
+        issues.append(ConfigIssue(path.name, error.line, "", error.message))
+    except (OSError, UnicodeDecodeError) as error:
+        issues.append(ConfigIssue(path.name, None, "", f"cannot read the file: {error}"))
+    return None
+
+
+def _load_optional(model: Any, doc: YamlDocument | None, issues: list[ConfigIssue]) -> Any:
+    if doc is None:
+        return model.model_validate({})
+    if doc.data is not None and not isinstance(doc.data, dict):
+        issues.append(issue_at(doc, (), "expected a mapping at the top of the file"))
+        return None
+    instance, model_issues = validate_model(model, doc)
+    issues += model_issues
+    return instance
+
+
+def _load_catalog(doc: YamlDocument, env: Mapping[str, str]) -> tuple[KpiCatalogConfig, list[ConfigIssue]]:
+    """Validate each KPI on its own, so one bad KPI does not hide the problems of the others."""
+    data = doc.data
+    if not isinstance(data, dict) or "kpis" not in data:
+        return KpiCatalogConfig(), [issue_at(doc, (), "expected a `kpis:` mapping of KPI key to definition")]
+    top, issues = validate_model(KpiCatalogConfig, doc, data={k: v for k, v in data.items() if k != "kpis"})
+    raw_kpis = data["kpis"] if data["kpis"] is not None else {}
+    if not isinstance(raw_kpis, dict):
+        issues.append(issue_at(doc, ("kpis",), "expected a mapping of KPI key to definition"))
+        raw_kpis = {}
+    valid: dict[str, KpiDefinition] = {}
+    stand_ins: dict[str, KpiDefinition] = {}
+    for raw_key, body in raw_kpis.items():
+        key = str(raw_key)
+        if _looks_like_a_category(body):
+            inner = ", ".join(map(str, body))
+            issues.append(
+                issue_at(
+                    doc,
+                    ("kpis", raw_key),
+                    f"this looks like a category of KPIs ({inner}): put each KPI directly under `kpis:` "
+                    f"with `category: {key}`",
+                )
+            )
+            continue
+        data_for_model = {**body, "key": key} if isinstance(body, dict) else body
+        kpi, kpi_issues = validate_model(KpiDefinition, doc, data=data_for_model, prefix=("kpis", raw_key))
+        issues += kpi_issues
+        if kpi is not None:
+            valid[key] = kpi
+        elif _is_key(key):
+            # Keep the key known to the cross-file checks, so its own error is not echoed elsewhere.
+            name = body.get("name") if isinstance(body, dict) else None
+            stand_ins[key] = KpiDefinition.model_construct(key=key, name=str(name or key))
+    ordered = [str(key) for key in raw_kpis]
+    known = {key: valid.get(key) or stand_ins[key] for key in ordered if key in valid or key in stand_ins}
+    issues += check_catalog(
+        doc,
+        kpis=valid,
+        named=known,
+        all_keys={str(key) for key in raw_kpis},
+        databases=top.databases if top else None,
+        dashboard=top.dashboard if top else None,
+        env=env,
+    )
+    if top is not None and not issues:
+        return KpiCatalogConfig(databases=top.databases, kpis=valid, dashboard=top.dashboard), []
+    partial = KpiCatalogConfig.model_construct(  # only for the cross-file checks of a config that fails
+        databases=top.databases if top else {},
+        kpis=known,
+        dashboard=top.dashboard if top else KpiCatalogConfig().dashboard,
+    )
+    return partial, issues
+
+
+def _looks_like_a_category(body: Any) -> bool:
+    """Seed 000 nests KPIs in categories (`kpis: {revenue: {mrr: {...}}}`)."""
+    if not isinstance(body, dict) or not body or not all(isinstance(v, dict) for v in body.values()):
+        return False
+    return not set(map(str, body)) & set(known_keys(KpiDefinition))
+
+
+def _is_key(text: str) -> bool:
+    return re.fullmatch(KEY_PATTERN, text) is not None
