@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from slack_sdk import WebClient
 
@@ -27,6 +28,12 @@ log = logging.getLogger(__name__)
 VerbHandler = Callable[[KpiRequest, str, str], list[Message]]
 
 
+class AlertLines(Protocol):
+    """What the dashboard needs from the alerts (bot.alerts.jobs.SlackAlertJobs)."""
+
+    def open_alert_lines(self) -> list[str]: ...
+
+
 @dataclass
 class Answers:
     """Everything `/kpi` and its buttons need, built once per app (no global state)."""
@@ -35,6 +42,7 @@ class Answers:
     client: WebClient
     charts: ChartCache = field(default_factory=ChartCache)
     extra_verbs: dict[str, VerbHandler] = field(default_factory=dict)
+    alerts: AlertLines | None = None  # set by bot.listeners.alerts.register
 
     def __post_init__(self) -> None:
         self.directory = UserDirectory(self.client)
@@ -171,8 +179,8 @@ class Answers:
         )
 
     def open_alert_lines(self) -> list[str]:
-        """One line per open alert for the dashboard; the alerts feature replaces this."""
-        return []
+        """One line per open alert for the dashboard (none until the alert listeners are registered)."""
+        return self.alerts.open_alert_lines() if self.alerts is not None else []
 
     def private_channel(self, user_id: str, channel_id: str) -> str | None:
         """Where a chart for an ephemeral answer is shared: the user's DM with the bot.

@@ -10,7 +10,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.answers import Answers
-from bot.listeners import actions, commands
+from bot.listeners import actions, alerts, commands
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
 from kpi_core.runtime import Runtime
@@ -44,6 +44,7 @@ def create_app(
     answers = Answers(runtime=runtime, client=client)
     commands.register(app, answers)
     actions.register(app, answers)
+    alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:

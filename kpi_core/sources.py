@@ -142,11 +142,9 @@ def refresh(
     written = _by_key(store.record_many(rows, source=SOURCE_SQL, now=now))
     store.record_source_status(statuses, now=now)
     results = {key: _with_outcomes(result, written) for key, result in results.items()}
-    refreshed = [key for key, result in results.items() if result.kind == "sql" and result.ok]
-    formula_keys = [key for key in wanted if kpis[key].source.kind == "formula"]
-    derived = recompute_formulas(
-        config, db, now=now, changed=None if keys is None else refreshed + formula_keys, include=formula_keys
-    )
+    # The formulas asked for, and those depending on what was asked for (a failed source changed nothing).
+    changed = [key for key in wanted if key not in results or results[key].ok]
+    derived = recompute_formulas(config, db, now=now, changed=None if keys is None else changed)
     for result in derived:
         results[result.key] = result
     ordered = [results[key] for key in wanted if key in results]
@@ -160,12 +158,11 @@ def recompute_formulas(
     *,
     now: datetime,
     changed: Iterable[str] | None = None,
-    include: Iterable[str] = (),
 ) -> list[KpiRefresh]:
     """Recompute formula KPIs for every period their inputs have, in dependency order.
 
     With `changed` (keys whose values changed), only the formulas that depend on them, directly or
-    through other formulas, are recomputed, plus any formula key in `include`; None means all.
+    through other formulas, are recomputed (and any formula key in `changed`); None means all.
     `record` and `import` call this so derived KPIs stay current.
     """
     kpis = config.kpis
@@ -174,7 +171,7 @@ def recompute_formulas(
     if changed is None:
         affected = list(order)
     else:
-        dirty = set(changed) | set(include)
+        dirty = set(changed)
         affected = []
         for key in order:
             if key in dirty or formulas[key].names & dirty:

@@ -17,7 +17,7 @@ import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -32,11 +32,19 @@ from kpi_core.config.models import Grain, KpiDefinition, SqlSource
 from kpi_core.digests.collect import SnapshotSource, collect_digest
 from kpi_core.digests.config import DigestDefinition
 from kpi_core.digests.content import Digest, OpenAlert
-from kpi_core.digests.periods import DigestPeriod
+from kpi_core.digests.periods import DigestPeriod, period_containing
 from kpi_core.runtime import Runtime
-from scheduling.jobs import DigestBuilder, DigestPoster, RunResult, catch_up, fire_digest, refresh_kpis
+from scheduling.jobs import (
+    DigestBuilder,
+    DigestPoster,
+    RunResult,
+    catch_up,
+    fire_digest,
+    refresh_kpis,
+    run_digest,
+)
 from scheduling.ledger import DigestLedger
-from scheduling.triggers import digest_trigger, next_fire_time, refresh_trigger
+from scheduling.triggers import digest_trigger, next_fire_time, previous_fire_time, refresh_trigger
 
 logger = logging.getLogger(__name__)
 CATCH_UP_EVERY = timedelta(minutes=5)  # also releases runs whose worker died (their lease ran out)
@@ -205,6 +213,32 @@ class DigestJobs:
         )
         if result is not None:
             logger.info("digest %s %s: %s %s", digest.name, result.period_key, result.outcome, result.detail)
+        return result
+
+    def send_now(
+        self, digest: DigestDefinition, *, force: bool = False, day: date | None = None
+    ) -> RunResult:
+        """Post `digest` now for its most recent period (`kpibot digest send`, the demo's button).
+
+        The most recent period is the one its latest scheduled run reports (or the period containing
+        `day`). Through the ledger: a period already posted is not posted again unless `force`.
+        """
+        now = self.clock.now()
+        fire_time = previous_fire_time(digest_trigger(digest), now) or now
+        period = period_containing(digest, day, scheduled_for=now) if day is not None else None
+        result = run_digest(
+            digest,
+            fire_time=fire_time if period is None else now,
+            now=now,
+            ledger=self.ledger,
+            build=self.build,
+            post=self.post,
+            worker=self.worker,
+            force=force,
+            clock=self.clock.now,
+            period=period,
+        )
+        logger.info("send %s %s: %s %s", digest.name, result.period_key, result.outcome, result.detail)
         return result
 
     def catch_up(self, digests: Sequence[DigestDefinition]) -> list[RunResult]:

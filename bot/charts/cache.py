@@ -49,6 +49,8 @@ def chart_cache_key(snapshot: KpiSnapshot, *, theme: str = "light", window: str 
         snapshot.source_error,
         series,
         snapshot.kpi,
+        # The alt text names the next milestone of a progression, which depends on the date.
+        snapshot.at if snapshot.kpi.target_progression else None,
         RENDER_VERSION,
     )
 

@@ -42,7 +42,7 @@ def register_validate(cli: click.Group) -> None:
         click.echo(f"config OK: {config.summary()}")
 
 
-# -- data commands (core-data): db upgrade, demo-data, refresh, record, import, show, demo ---------------
+# -- data commands (core-data): db upgrade, demo-data, refresh, record, import, show ---------------------
 
 
 def open_runtime(ctx: click.Context) -> Runtime:
@@ -81,7 +81,7 @@ def parse_at(text: str, timezone: str) -> date:
 
 
 def register_data_commands(cli: click.Group) -> None:
-    """`db upgrade`, `demo-data`, `refresh`, `record`, `import`, `show` and `demo`."""
+    """`db upgrade`, `demo-data`, `refresh`, `record`, `import` and `show` (`demo` is in bot/cli/demo.py)."""
 
     @cli.group("db")
     def db_group() -> None:
@@ -199,9 +199,10 @@ def register_data_commands(cli: click.Group) -> None:
             )
         elif result.outcome == "unchanged":
             click.echo("unchanged: that value was already recorded")
-        derived = recompute_formulas(runtime.config, runtime.db, now=now, changed=[kpi.key])
-        if derived and result.outcome != "unchanged":
-            click.echo("recomputed " + ", ".join(r.key for r in derived))
+        if result.outcome != "unchanged":
+            derived = recompute_formulas(runtime.config, runtime.db, now=now, changed=[kpi.key])
+            if derived:
+                click.echo("recomputed " + ", ".join(r.key for r in derived))
         runtime.close()
 
     @cli.command("import")
@@ -280,19 +281,6 @@ def register_data_commands(cli: click.Group) -> None:
             snapshot = runtime.service.snapshot(kpi.key, at=at, window=chosen_window)
             label = chosen_window.label if chosen_window else None
             click.echo(render_snapshot(snapshot, timezone=runtime.timezone, window_label=label))
-        runtime.close()
-
-    @cli.command("demo")
-    @config_option
-    @click.pass_context
-    def demo_command(ctx: click.Context) -> None:
-        """Prepare the demo (database, warehouse, refresh) and print the executive summary."""
-        from bot.cli.demo_text import render_demo_summary
-        from kpi_core.demo.prepare import prepare_demo
-
-        runtime = open_runtime(ctx)
-        summary = prepare_demo(runtime, now=runtime.clock.now())
-        click.echo(render_demo_summary(summary))
         runtime.close()
 
 

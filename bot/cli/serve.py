@@ -37,7 +37,7 @@ def register(cli: click.Group) -> None:
         app, answers = create_app(settings, runtime=runtime, socket_mode=socket_mode)
         background = None
         if not no_scheduler:
-            from scheduling.service import start_background
+            from bot.background import start_background
 
             background = start_background(runtime, client=app.client, answers=answers)
         try:

@@ -101,9 +101,8 @@ def evaluate_rule(
         if not holds and rule.resolve_at is not None and _beyond(rule, value, rule.resolve_at):
             holds, severity = True, severity or "warning"
         state: ResultState = "firing" if holds else "ok"
-        return _result(
-            rule, state, value, threshold, latest, severity=severity if holds else None, held=int(holds)
-        )
+        held = max(_chain(rule, data.values, latest)[0], 1) if holds else 0  # reads the same as when it fired
+        return _result(rule, state, value, threshold, latest, severity=severity if holds else None, held=held)
     held, chain_severity = _chain(rule, data.values, latest)
     if held >= rule.for_periods and rule.mode == "event":
         previous = data.periods[end - 2] if end >= 2 else None

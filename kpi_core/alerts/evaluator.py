@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 from kpi_core.alerts.config import AlertsConfig
 from kpi_core.alerts.evaluate import PreparedSeries, RuleResult, evaluate_rule, prepare_series
-from kpi_core.alerts.lifecycle import SYSTEM_ACTOR, Incident
-from kpi_core.alerts.routing import IncidentFacts, route
+from kpi_core.alerts.lifecycle import SYSTEM_ACTOR, Incident, decide_transition
+from kpi_core.alerts.routing import IncidentFacts, RouteDecision, route
 from kpi_core.alerts.rules import AlertRule, compile_rules
-from kpi_core.alerts.store import IncidentStore, incident_key
+from kpi_core.alerts.store import Applied, IncidentStore, incident_key, unchanged
 from kpi_core.config.models import KpiCatalogConfig
 from kpi_core.periods import period_start, shift_period
+
+_BATCH = 100  # incident changes per transaction: an alert storm in a few commits, locks held briefly
 
 
 class SeriesSource(Protocol):
@@ -80,27 +82,44 @@ def evaluate_alerts(
     selected = [rule for rule in compiled if only is None or rule.kpi.key in only]
     at = now.astimezone(ZoneInfo(timezone)).date()
     series = _load(_series_source(source), selected, at)
-    open_by_key = {incident_key(i.rule_key, i.kpi_key, i.labels): i for i in store.open_incidents()}
+    open_before = store.open_incidents()
+    open_by_key = {incident_key(i.rule_key, i.kpi_key, i.labels): i for i in open_before}
+    open_by_rule: dict[str, list[Incident]] = {}
+    for incident in open_before:
+        open_by_rule.setdefault(incident.rule_key, []).append(incident)
     states: Counter[str] = Counter()
     events: Counter[str] = Counter()
     errors: list[tuple[str, str]] = []
     firing: list[RuleResult] = []
+    changes: list[tuple[AlertRule, RuleResult, list[RouteDecision]]] = []
     enqueued = 0
     for rule in selected:
         try:
-            for result in _evaluate(rule, series.get(rule.kpi.key), at=at, open_by_key=open_by_key):
+            for result in _evaluate(
+                rule, series.get(rule.kpi.key), at=at, open_by_key=open_by_key, open_by_rule=open_by_rule
+            ):
                 states[result.state] += 1
                 if result.state == "firing":
                     firing.append(result)
                 key = incident_key(rule.key, rule.kpi.key, result.labels)
-                if key not in open_by_key and result.state not in ("firing", "pending"):
+                current = open_by_key.get(key)
+                if current is None and result.state not in ("firing", "pending"):
                     continue  # nothing open, nothing to open: no database work
-                applied = store.apply_result(rule, result, now=now)
-                enqueued += applied.enqueued
-                if applied.event:
-                    events[applied.event] += 1
+                if current is not None:
+                    # Decided again under compare-and-set by the store; this only skips the no-ops.
+                    transition = decide_transition(current, result, rule=rule, now=now)
+                    if transition is None or unchanged(current, transition):
+                        continue
+                facts = IncidentFacts.from_rule(rule, severity=result.severity, labels=result.labels)
+                routes = route(facts, config.alerts) if result.state == "firing" and result.severity else []
+                changes.append((rule, result, routes))
         except Exception as error:  # one broken rule must not stop the others; reported, not hidden
             errors.append((rule.key, f"{type(error).__name__}: {error}"))
+    for start in range(0, len(changes), _BATCH):
+        for applied in _apply(store, changes[start : start + _BATCH], now=now, errors=errors):
+            enqueued += applied.enqueued
+            if applied.event:
+                events[applied.event] += 1
     by_key = {rule.key: rule for rule in compiled}
     if only is None:
         for incident in open_by_key.values():
@@ -133,6 +152,25 @@ def evaluate_alerts(
     )
 
 
+def _apply(
+    store: IncidentStore,
+    batch: list[tuple[AlertRule, RuleResult, list[RouteDecision]]],
+    *,
+    now: datetime,
+    errors: list[tuple[str, str]],
+) -> list[Applied]:
+    try:
+        return store.apply_results(batch, now=now)
+    except Exception:  # find the broken one: apply each on its own, report what fails
+        out: list[Applied] = []
+        for rule, result, routes in batch:
+            try:
+                out.append(store.apply_result(rule, result, now=now, routes=routes))
+            except Exception as error:
+                errors.append((rule.key, f"{type(error).__name__}: {error}"))
+        return out
+
+
 def _series_source(source: Any) -> SeriesSource:
     if hasattr(source, "series"):
         return cast(SeriesSource, source)
@@ -153,13 +191,25 @@ def _load(source: SeriesSource, rules: Sequence[AlertRule], at: date) -> dict[st
 
 
 def _evaluate(
-    rule: AlertRule, series: PreparedSeries | None, *, at: date, open_by_key: dict[str, Incident]
+    rule: AlertRule,
+    series: PreparedSeries | None,
+    *,
+    at: date,
+    open_by_key: dict[str, Incident],
+    open_by_rule: dict[str, list[Incident]],
 ) -> list[RuleResult]:
     key = incident_key(rule.key, rule.kpi.key, rule.labels)
     incident = open_by_key.get(key)
     active = incident is not None and incident.fired_at is not None
     result = evaluate_rule(rule, series or PreparedSeries((), {}), at=at, active=active)
     results = [result]
+    if rule.mode == "event":
+        # An announcement is over at the next evaluation that does not repeat it (its labels name the
+        # milestone, so the "ok" result alone would never find it).
+        firing = result.labels if result.state == "firing" else None
+        for other in open_by_rule.get(rule.key, ()):
+            if other.kpi_key == rule.kpi.key and other.labels != firing:
+                results.append(replace(result, state="ok", severity=None, labels=other.labels))
     if rule.no_data.action == "alert" and rule.mode == "state":
         # Missing data as an incident of its own (labels no_data=true), at the policy's severity.
         missing = result.state == "no_data"

@@ -11,10 +11,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kpi_core.alerts.common import Severity
-from kpi_core.alerts.lifecycle import Incident
+from kpi_core.alerts.lifecycle import SYSTEM_ACTOR, Incident
 from kpi_core.alerts.notify import NotifyDecision, SentNotification, outbox_payload, should_notify
 from kpi_core.alerts.outbox import Notification, insert_notifications
-from kpi_core.storage.alert_models import IncidentRow, OutboxRow
+from kpi_core.alerts.routing import RouteDecision
+from kpi_core.storage.alert_models import IncidentEventRow, IncidentRow, OutboxRow
 
 RETRIES = 8
 
@@ -120,3 +121,53 @@ def build_notifications(
         )
         for d in verdict.destinations
     ]
+
+
+def periodic_notifications(
+    incident: Incident, decisions: Sequence[RouteDecision], *, now: datetime, history: list[SentNotification]
+) -> list[Notification]:
+    """The notifications `should_notify` wants now, route by route."""
+    history = list(history)
+    notifications: list[Notification] = []
+    for decision in decisions:
+        for _ in range(4):  # a post and then, say, a severity note for another destination
+            verdict = should_notify(incident, now=now, history=history, route=decision)
+            if not verdict.send:
+                break
+            batch = build_notifications(incident, verdict, route=decision.route)
+            notifications += batch
+            history += [
+                SentNotification(n.reason, n.destination, now, n.severity, n.sequence, n.route) for n in batch
+            ]
+    return notifications
+
+
+def enqueue_periodic(
+    session: Session,
+    incident: Incident,
+    decisions: Sequence[RouteDecision],
+    *,
+    now: datetime,
+    history: list[SentNotification] | None = None,
+) -> int:
+    if history is None:
+        history = history_rows(session, [incident.id])[incident.id]
+    notifications = periodic_notifications(incident, decisions, now=now, history=history)
+    return insert_audited(session, incident, notifications, now=now) if notifications else 0
+
+
+def insert_audited(
+    session: Session, incident: Incident, notifications: list[Notification], *, now: datetime
+) -> int:
+    added = 0
+    for n in notifications:
+        new = insert_notifications(session, [n], now=now)
+        added += new
+        if new and n.reason == "escalation":  # audited once, by whoever enqueued it
+            detail = {"destination": n.destination, "route": n.route}
+            session.add(
+                IncidentEventRow(
+                    incident_id=incident.id, kind="escalated", actor=SYSTEM_ACTOR, at=now, detail=detail
+                )
+            )
+    return added

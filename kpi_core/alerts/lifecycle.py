@@ -183,7 +183,8 @@ def _open(
         fired_before = last_resolved.fired_at is not None
         reopened = {
             **base,
-            "fired_at": (last_resolved.fired_at or now) if state == "firing" else last_resolved.fired_at,
+            # The current firing episode starts now: repeat and escalation clocks restart from here.
+            "fired_at": now if state == "firing" else last_resolved.fired_at,
             "reopen_count": last_resolved.reopen_count + 1,
             **dict.fromkeys(_CLEARED_ON_REOPEN),
             "snooze_until_worse": False,

@@ -125,12 +125,18 @@ def _periodic(
         return NotifyDecision("thread", "severity_up", behind, route.mentions, incident.version, why=why)
     if not loud:
         return NotifyDecision("none", why="nothing to repeat")
+    # Clocks start at the current firing episode: a re-opened (flapping) incident is not overdue.
+    episode = incident.fired_at
     last = max(h.at for h in loud)
+    if episode is not None and episode > last:
+        last = episode
     if incident.unsnoozed_at is not None and incident.unsnoozed_at > last:
         return NotifyDecision(
             "thread", "snooze_ended", targets, route.mentions, incident.version, why="snooze ended"
         )
     first = min((h.at for h in mine if h.reason == "fired"), default=None)
+    if first is not None and episode is not None and episode > first:
+        first = episode
     escalated = any(h.reason == "escalation" for h in mine)
     escalation_due = (
         route.escalate_after is not None and first is not None and now >= first + route.escalate_after

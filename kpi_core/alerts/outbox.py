@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Table, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -79,9 +79,10 @@ def insert_notifications(session: Session, notifications: Sequence[Notification]
     """Insert each notification unless its key exists; returns how many were new."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, OutboxRow.__table__)
     added = 0
     for notification in notifications:
-        statement = insert(OutboxRow.__table__).values(
+        statement = insert(table).values(
             key=notification.key,
             incident_id=notification.incident_id,
             reason=notification.reason,
@@ -97,7 +98,7 @@ def insert_notifications(session: Session, notifications: Sequence[Notification]
             created_at=now,
         )
         inserted = session.execute(
-            statement.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxRow.__table__.c.id)
+            statement.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
         ).first()
         added += inserted is not None  # RETURNING gives no row when the key existed
     return added

@@ -14,7 +14,7 @@ click is told what happened instead. Notifications are enqueued in the same tran
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,17 +27,18 @@ from kpi_core.alerts.evaluate import RuleResult
 from kpi_core.alerts.incident_rows import (
     RETRIES,
     Conflict,
-    build_notifications,
     cas_update,
     enqueue_event,
+    enqueue_periodic,
     history_rows,
     incident_key,
     labels_key,
+    periodic_notifications,
     to_incident,
 )
 from kpi_core.alerts.lifecycle import SYSTEM_ACTOR, Incident, Transition, decide_transition
-from kpi_core.alerts.notify import SentNotification, should_notify
-from kpi_core.alerts.outbox import Notification, OutboxOps, insert_notifications
+from kpi_core.alerts.notify import SentNotification
+from kpi_core.alerts.outbox import OutboxOps
 from kpi_core.alerts.routing import RouteDecision
 from kpi_core.alerts.rules import AlertRule
 from kpi_core.storage.alert_models import IncidentEventRow, IncidentMessageRow, IncidentRow
@@ -132,16 +133,59 @@ class IncidentStore(ActionOps, OutboxOps):
             return history_rows(session, ids)
 
     # evaluation
-    def apply_result(self, rule: AlertRule, result: RuleResult, *, now: datetime) -> Applied:
-        """Apply one evaluation result to the incident of its key (open, re-open or change it)."""
-        key = incident_key(rule.key, rule.kpi.key, result.labels)
+    def apply_result(
+        self,
+        rule: AlertRule,
+        result: RuleResult,
+        *,
+        now: datetime,
+        routes: Sequence[RouteDecision] = (),
+    ) -> Applied:
+        """Apply one evaluation result to the incident of its key (open, re-open or change it).
+
+        With `routes`, the periodic notifications (the first post...) are enqueued in the same transaction.
+        """
         for _ in range(RETRIES):
             try:
                 with self.db.session() as session:
-                    return self._apply(session, rule, result, key, now)
+                    return self._apply_routed(session, rule, result, now, routes)
             except (Conflict, IntegrityError):
                 continue
-        raise RuntimeError(f"incident {key} kept changing under the evaluator; giving up this tick")
+        raise RuntimeError(
+            f"the incident of {rule.key} kept changing under the evaluator; giving up this tick"
+        )
+
+    def apply_results(
+        self, items: Sequence[tuple[AlertRule, RuleResult, Sequence[RouteDecision]]], *, now: datetime
+    ) -> list[Applied]:
+        """`apply_result` for many results in one transaction (an alert storm opens hundreds at once).
+
+        Optimistic: if any incident changed meanwhile (another evaluator, a click), the batch is rolled
+        back and every result is applied on its own, with compare-and-set and retries.
+        """
+        try:
+            with self.db.session() as session:
+                return [
+                    self._apply_routed(session, rule, result, now, routes) for rule, result, routes in items
+                ]
+        except (Conflict, IntegrityError):
+            return [self.apply_result(rule, result, now=now, routes=routes) for rule, result, routes in items]
+
+    def _apply_routed(
+        self,
+        session: Session,
+        rule: AlertRule,
+        result: RuleResult,
+        now: datetime,
+        routes: Sequence[RouteDecision],
+    ) -> Applied:
+        applied = self._apply(session, rule, result, incident_key(rule.key, rule.kpi.key, result.labels), now)
+        if routes and applied.incident is not None and applied.incident.state == "firing":
+            created = applied.event == "fired" and applied.incident.version == 1
+            fresh: list[SentNotification] | None = [] if created else None  # a new incident has no history
+            more = enqueue_periodic(session, applied.incident, routes, now=now, history=fresh)
+            applied = replace(applied, enqueued=applied.enqueued + more)
+        return applied
 
     def _apply(
         self, session: Session, rule: AlertRule, result: RuleResult, key: str, now: datetime
@@ -163,7 +207,7 @@ class IncidentStore(ActionOps, OutboxOps):
             )
             last = to_incident(last_row) if last_row else None
         transition = decide_transition(current, result, rule=rule, now=now, last_resolved=last)
-        if transition is None or (current is not None and _unchanged(current, transition)):
+        if transition is None or (current is not None and unchanged(current, transition)):
             return Applied(current, None)
         if transition.create:
             new = IncidentRow(
@@ -207,7 +251,7 @@ class IncidentStore(ActionOps, OutboxOps):
                 incident_id=incident.id, kind=transition.event, actor=SYSTEM_ACTOR, at=now, detail=detail
             )
         )
-        added = enqueue_event(session, incident, transition.event, now=now)
+        added = 0 if transition.create else enqueue_event(session, incident, transition.event, now=now)
         return Applied(incident, transition.event, added)
 
     def notify(
@@ -218,41 +262,14 @@ class IncidentStore(ActionOps, OutboxOps):
         now: datetime,
         history: list[SentNotification] | None = None,
     ) -> int:
-        """The periodic check: post, severity rise, snooze end, escalation, repeat; returns rows enqueued."""
-        history = list(
-            history if history is not None else self.sent_history([incident.id]).get(incident.id, [])
-        )
-        notifications: list[Notification] = []
-        for decision in decisions:
-            for _ in range(4):  # a post and then, say, a severity note for another destination
-                verdict = should_notify(incident, now=now, history=history, route=decision)
-                if not verdict.send:
-                    break
-                batch = build_notifications(incident, verdict, route=decision.route)
-                notifications += batch
-                history += [
-                    SentNotification(n.reason, n.destination, now, n.severity, n.sequence, n.route)
-                    for n in batch
-                ]
-        if not notifications:
+        """The periodic check: post, severity rise, snooze end, escalation, repeat; returns rows enqueued.
+
+        `history` (from `sent_history`, batched by the evaluator) lets a tick with nothing due skip the
+        database entirely."""
+        if history is not None and not periodic_notifications(incident, decisions, now=now, history=history):
             return 0
-        added = 0
         with self.db.session() as session:
-            for n in notifications:
-                new = insert_notifications(session, [n], now=now)
-                added += new
-                if new and n.reason == "escalation":  # audited once, by whoever enqueued it
-                    detail = {"destination": n.destination, "route": n.route}
-                    session.add(
-                        IncidentEventRow(
-                            incident_id=incident.id,
-                            kind="escalated",
-                            actor=SYSTEM_ACTOR,
-                            at=now,
-                            detail=detail,
-                        )
-                    )
-        return added
+            return enqueue_periodic(session, incident, decisions, now=now, history=history)
 
     def record_message(
         self, incident_id: int, *, destination: str, channel: str, ts: str, now: datetime
@@ -285,7 +302,8 @@ def base_state(current: Incident | None, last: Incident | None, transition: Tran
     return base.state if base else None
 
 
-def _unchanged(current: Incident, transition: Transition) -> bool:
+def unchanged(current: Incident, transition: Transition) -> bool:
+    """A transition that would only rewrite what is stored (and the evaluation time)."""
     if transition.event is not None:
         return False
     return all(getattr(current, k, None) == v for k, v in transition.changes.items() if k != "evaluated_at")

@@ -2,7 +2,7 @@
 
 A day-by-day simulation with compounding demand, seasonality, a slowly improving funnel, monthly
 churn and seat expansion, plus the planted incidents (a churn spike, a broken onboarding that
-hurts trial conversion). Plain Python and one `random.Random`, so a seed always gives the same data.
+hurts trial conversion). Plain Python and a seeded `random.Random`: a seed always gives the same data.
 """
 
 from __future__ import annotations
@@ -72,10 +72,10 @@ def simulate_business(timeline: Timeline, rng: random.Random) -> Business:
     trials: list[Row] = []
     web: list[Row] = []
     planned: dict[date, float] = {}
-    conversions: dict[date, list[tuple[int, str]]] = {}
+    conversions: dict[date, list[tuple[int, str, str]]] = {}
     # Accumulators instead of coin flips: conversion counts follow the rates closely, so trends and
     # the planted incidents stand out from the noise of a small company.
-    paid_credit, sales_credit = rng.random(), rng.random()
+    trial_credit, paid_credit, sales_credit = rng.random(), rng.random(), rng.random()
     day = timeline.start - timedelta(days=TRIAL_DAYS + 7)  # trials started earlier convert in the first days
     while day <= timeline.end:
         progress = timeline.progress(day)
@@ -88,8 +88,11 @@ def simulate_business(timeline: Timeline, rng: random.Random) -> Business:
         if day >= timeline.start:
             split = [round(visits * share * rng.uniform(0.92, 1.08)) for share in shares]
             web.extend((day, channel, count) for channel, count in zip(CHANNELS, split, strict=True))
-        for _ in range(stochastic_round(rng, visits * conversion)):
+        trial_credit += visits * conversion
+        started, trial_credit = math.floor(trial_credit), trial_credit - math.floor(trial_credit)
+        for _ in range(started):
             trial_id = len(trials) + 1
+            company = company_name(rng, trial_id)
             channel = rng.choices(CHANNELS, weights=shares)[0]
             ends = day + timedelta(days=TRIAL_DAYS)
             paid_credit += plan.broken_trial_conversion if ends >= plan.onboarding_break else base_paid
@@ -100,19 +103,22 @@ def simulate_business(timeline: Timeline, rng: random.Random) -> Business:
                 if converted > timeline.end:
                     converted = None  # still deciding: the warehouse does not know the future
                 else:
-                    conversions.setdefault(converted, []).append((trial_id, channel))
-            trials.append((trial_id, company_name(rng, trial_id), channel, day, ends, converted))
+                    conversions.setdefault(converted, []).append((trial_id, company, channel))
+            trials.append((trial_id, company, channel, day, ends, converted))
         sales_led = SALES_LED_SHARE * expected_visits * conversion * base_paid
         month = day.replace(day=1)
         planned[month] = planned.get(month, 0.0) + expected_visits * conversion * base_paid + sales_led
         if day.day == 1 and month >= timeline.first_month:
             _monthly_changes(timeline, rng, customers, month)
-        for trial_id, channel in conversions.pop(day, []):
-            customers.append(deals.customer(len(customers) + 1, day, channel, trial_id))
+        for trial_id, company, channel in conversions.pop(day, []):
+            customers.append(deals.customer(len(customers) + 1, day, channel, trial_id, company))
         sales_credit += sales_led
         if day.weekday() < 5 and sales_credit >= 1:
             sales_credit -= 1
-            customers.append(deals.customer(len(customers) + 1, day, "outbound", None))
+            number = len(customers) + 1
+            customers.append(
+                deals.customer(number, day, "outbound", None, company_name(rng, 10_000 + number))
+            )
         day += timedelta(days=1)
     return Business(customers, trials, web, planned)
 
@@ -127,7 +133,7 @@ class _Deals:
         self.rng = rng
         self.decks: dict[bool, list[str]] = {True: [], False: []}
 
-    def customer(self, number: int, day: date, channel: str, trial_id: int | None) -> Customer:
+    def customer(self, number: int, day: date, channel: str, trial_id: int | None, name: str) -> Customer:
         outbound = channel == "outbound"
         deck = self.decks[outbound]
         if not deck:
@@ -135,9 +141,7 @@ class _Deals:
             self.rng.shuffle(deck)
         plan = deck.pop()
         seats = self.rng.randint(*SEATS[plan])
-        customer = Customer(
-            number, company_name(self.rng, 10_000 + number), channel, trial_id, day, plan, seats
-        )
+        customer = Customer(number, name, channel, trial_id, day, plan, seats)
         customer.changes.append((day, plan, seats, "new"))
         return customer
 
@@ -150,7 +154,7 @@ def _first_customers(timeline: Timeline, deals: _Deals) -> list[Customer]:
     found = []
     for number, since in enumerate(days, start=1):
         channel = rng.choices((*CHANNELS, "outbound"), weights=(40, 20, 15, 10, 5, 20))[0]
-        customer = deals.customer(number, since, channel, None)
+        customer = deals.customer(number, since, channel, None, company_name(rng, 10_000 + number))
         customer.seats = max(2, round(customer.seats * rng.uniform(1.0, 1.3)))
         customer.changes = [(since, customer.plan, customer.seats, "new")]
         found.append(customer)
@@ -163,12 +167,12 @@ def _monthly_changes(timeline: Timeline, rng: random.Random, customers: list[Cus
     days = timeline.month_days(month)
     elapsed = len(days) / ((period_end(month, "monthly") - month).days + 1)
     active = [c for c in customers if c.active_on(month - timedelta(days=1))]
+    usual = min(3.7, max(1.9, 3.1 - 0.6 * timeline.progress(month) + rng.gauss(0, 0.25)))
+    rate = usual
     if month == plan.churn_spike_month:
         rate = plan.spike_churn_rate
     elif month == plan.churn_after_month:
         rate = plan.after_churn_rate
-    else:
-        rate = min(3.7, max(1.9, 3.1 - 0.6 * timeline.progress(month) + rng.gauss(0, 0.25)))
     count = stochastic_round(rng, rate / 100 * len(active) * elapsed)
     incident = month in (plan.churn_spike_month, plan.churn_after_month)
     if not incident:
@@ -179,10 +183,15 @@ def _monthly_changes(timeline: Timeline, rng: random.Random, customers: list[Cus
     churners: set[int] = set()
     while len(churners) < min(count, len(eligible)):
         churners.add(rng.choices(eligible, weights=weights)[0].id)
+    # The month after the spike has its usual churn plus the spike's tail, in its first days.
+    tail = 0
+    if month == plan.churn_after_month:
+        tail = max(0, len(churners) - round(usual / 100 * len(active) * elapsed))
     steady = []
     for customer in active:
         if customer.id in churners:
-            customer.churned = rng.choice(days)
+            customer.churned = rng.choice(days[:12] if tail > 0 else days)
+            tail -= 1
         elif (month - customer.since).days >= 60:
             steady.append(customer)
     # Accounts hold off on buying more while the planted incident burns.

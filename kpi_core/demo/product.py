@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kpi_core.demo.business import Customer
-from kpi_core.demo.timeline import Row, Timeline, usage_factor
+from kpi_core.demo.timeline import USAGE_WEEKDAY, Row, Timeline, usage_factor
 from kpi_core.periods import period_end
 
 # (name, weekday probability of being active, share of users)
@@ -29,7 +29,7 @@ FEATURES = (
     ("advanced_analyses", 0.22, 0.40, 0.5),
     ("api_days", 0.10, 0.20, 0.6),
 )
-AVERAGE_WEEK = sum((1.0, 1.03, 1.03, 0.98, 0.88, 0.2, 0.17)) / 7
+AVERAGE_WEEK = sum(USAGE_WEEKDAY) / 7
 
 
 @dataclass

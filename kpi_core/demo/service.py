@@ -36,6 +36,7 @@ def ticket_rows(timeline: Timeline, rng: random.Random, customers: list[Customer
     plan = timeline.plan
     active = _active_customers_by_day(timeline, customers)
     rows: list[Row] = []
+    credit = rng.random()  # tickets arrive at the expected pace, so a small base is not all noise
     for position, day in enumerate(timeline.days):
         progress = timeline.progress(day)
         month = day.replace(day=1)
@@ -46,17 +47,17 @@ def ticket_rows(timeline: Timeline, rng: random.Random, customers: list[Customer
         elif month == plan.churn_after_month:
             per_100, slower = 32.0, 1.15
         if day >= plan.slow_pages_from or any(day == outage for outage, _ in plan.outages):
-            per_100 *= 1.6
-        expected = per_100 / 100 * active[position] / 30.44 * TICKET_WEEKDAY[day.weekday()]
-        for _ in range(_draw(rng, expected)):
+            per_100 *= 1.3
+        credit += per_100 / 100 * active[position] / 30.44 * TICKET_WEEKDAY[day.weekday()]
+        arrivals, credit = math.floor(credit), credit - math.floor(credit)
+        for _ in range(arrivals):
             customer = _pick(rng, customers, day)
             median = (115.0 - 40.0 * progress) * slower * (2.0 if day.weekday() >= 5 else 1.0)
             response = max(2, round(median * math.exp(rng.gauss(0, 0.5))))
-            resolved: date | None = day + timedelta(
-                days=rng.choices((0, 1, 2, 3, 4, 6), (30, 30, 15, 10, 8, 7))[0]
-            )
+            waited = rng.choices((0, 1, 2, 3, 4, 6), (30, 30, 15, 10, 8, 7))[0]
+            resolved: date | None = day + timedelta(days=waited)
             if resolved is not None and resolved > timeline.end:
-                resolved = None
+                resolved = None  # still open
             rating = None
             if resolved is not None and rng.random() < 0.6:
                 mean = 4.3 + 0.3 * progress - (0.45 if slower > 1.2 else 0.0)
@@ -65,11 +66,6 @@ def ticket_rows(timeline: Timeline, rng: random.Random, customers: list[Customer
             category = rng.choices(CATEGORIES, weights)[0]
             rows.append((len(rows) + 1, customer.id, category, day, response, resolved, rating))
     return rows
-
-
-def _draw(rng: random.Random, expected: float) -> int:
-    whole = math.floor(expected)
-    return whole + (1 if rng.random() < expected - whole else 0)
 
 
 def _pick(rng: random.Random, customers: list[Customer], day: date) -> Customer:

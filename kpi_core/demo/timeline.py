@@ -32,7 +32,7 @@ class IncidentPlan:
     churn_after_month: date  # the month after the spike, still elevated
     spike_churn_rate: float = 6.5
     after_churn_rate: float = 5.0
-    spike_ticket_rate: float = 42.0  # support tickets per 100 customers in the spike month
+    spike_ticket_rate: float = 44.0  # support tickets per 100 customers in the spike month
     spike_nps: float = 42.0
     after_nps: float = 41.0
     onboarding_break: date = date.min  # trials ending on/after this day convert badly, onboarding is slow
@@ -65,7 +65,7 @@ class Timeline:
             churn_spike_month=shift_period(last_month, "monthly", -2),
             churn_after_month=shift_period(last_month, "monthly", -1),
             onboarding_break=end - timedelta(days=30),
-            outages=((end - timedelta(days=9), 118), (end - timedelta(days=2), 26)),
+            outages=((end - timedelta(days=9), 118), (end, 26)),  # the second one is still open
             old_outage=(shift_period(first_month, "monthly", months // 3) + timedelta(days=10), 52),
             slow_pages_from=end - timedelta(days=5),
         )
@@ -131,19 +131,6 @@ def usage_factor(day: date) -> float:
     elif day.month == 8:
         factor *= 0.92
     return factor
-
-
-def poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson draw: Knuth's method for small means, a rounded normal for large ones."""
-    if mean <= 0:
-        return 0
-    if mean > 40:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, count, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
 
 
 def stochastic_round(rng: random.Random, value: float) -> int:

@@ -175,7 +175,7 @@ def planted_incidents(timeline: Timeline) -> tuple[PlantedIncident, ...]:
             ("uptime",),
             big_day,
             small_day,
-            f"outages of {big_minutes} min on {big_day} and {small_minutes} min on {small_day}",
+            f"outages of {big_minutes} min on {big_day} and {small_minutes} min on the last day, {small_day}",
         ),
         PlantedIncident(
             ("avg_page_load_time", "session_duration"),

@@ -27,6 +27,7 @@ CHANNELS = [
     "kpi-alerts",
     "exec-alerts",
     "kpi-ops",
+    "exec",  # the monthly board report's second channel (config/digests.yml)
     {"name": "outside", "bot_member": False},
 ]
 USERS = [

@@ -38,7 +38,7 @@ def test_manifest_scopes_are_exactly_the_ones_the_code_uses() -> None:
         "chat:write.public": r"chat_postMessage",
         "files:write": r"files_upload_v2",
         "im:write": r"conversations_open",
-        "users:read": r"users_info",
+        "users:read": r"users_lookupByEmail",  # Slack requires users:read alongside users:read.email
         "users:read.email": r"users_lookupByEmail",
         "channels:read": r"conversations_list",
         "groups:read": r"conversations_list",

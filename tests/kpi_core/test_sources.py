@@ -166,6 +166,12 @@ def test_refreshing_some_keys_recomputes_only_what_depends_on_them(
     report = refresh(config, sqlite_db, now=NOW, keys=["customers"])
     assert [r.key for r in report.results] == ["customers", "arpu", "ltv"]
     assert store_for(config, sqlite_db).series(["mrr", "arr"]) == {"mrr": [], "arr": []}
+    pushed = refresh(config, sqlite_db, now=NOW, keys=["churn_rate", "arr"])  # a push KPI and a formula
+    assert [(r.key, r.kind) for r in pushed.results] == [
+        ("churn_rate", "push"),
+        ("arr", "formula"),
+        ("ltv", "formula"),
+    ]
     with pytest.raises(KeyError, match="nope"):
         refresh(config, sqlite_db, now=NOW, keys=["nope"])
     assert recompute_formulas(config, sqlite_db, now=NOW, changed=["nps"]) == []

@@ -238,7 +238,7 @@ def test_demo_data_builds_the_warehouse_and_records_pushed_values(demo_env: Path
 
 
 def test_demo_prepares_everything_and_prints_the_executive_summary(demo_env: Path) -> None:
-    result = run("demo")
+    result = run("demo", "--summary")
     assert result.exit_code == 0, result.output
     out = result.output
     for heading in (
@@ -253,5 +253,5 @@ def test_demo_prepares_everything_and_prints_the_executive_summary(demo_env: Pat
     assert "Monthly Recurring Revenue:" in out and "[TARGET: ≥ " in out
     assert "warehouse sqlite:///data/warehouse.db: built" in out
     assert re.search(r"refresh: (\d+) of \1 sources OK", out)
-    again = run("demo")
+    again = run("demo", "--summary")
     assert "warehouse sqlite:///data/warehouse.db: current, reused" in again.output

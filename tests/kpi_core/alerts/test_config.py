@@ -117,10 +117,11 @@ def test_unknown_severity_message() -> None:
 
 KPIS_YML = """\
 kpis:
-  monthly_churn_rate: {name: Monthly Churn Rate, unit: percent, direction: lower, grain: daily, category: revenue}
+  monthly_churn_rate: {name: Churn, unit: percent, direction: lower, grain: daily, category: revenue}
   avg_page_load_time: {name: Page load, unit: seconds, direction: lower, grain: daily, category: product}
   feature_adoption_rate: {name: Feature adoption, unit: percent, grain: monthly, category: product}
-  uptime: {name: Uptime, unit: percent, grain: daily, category: product, thresholds: {warning: 99.5, critical: 99}}
+  uptime:
+    {name: Uptime, unit: percent, grain: daily, category: product, thresholds: {warning: 99.5, critical: 99}}
 """
 
 
@@ -149,7 +150,8 @@ alerts:
         "alerts.yml:4 alerts[0].threshold: cannot read the threshold 'sometimes': write one of"
     )
     assert issues[1] == (
-        "alerts.yml:5 alerts[0].severity: 'urgent' is not one of critical, warning, info (high is accepted as critical)"
+        "alerts.yml:5 alerts[0].severity: 'urgent' is not one of critical, warning, info "
+        "(high is accepted as critical)"
     )
     assert issues[2].startswith(
         "alerts.yml:7 alerts[1].condition: cannot read the condition 'avg_page_load_time is"
@@ -185,9 +187,10 @@ routing:
         "alerts.yml:3 alerts[0].condition: unknown KPI 'monthly_churn' (did you mean monthly_churn_rate?)",
         "alerts.yml:5 alerts[1].condition: the value is a percentage but the KPI is measured in seconds "
         "(avg_page_load_time)",
-        "alerts.yml:7 alerts[2].condition: feature_adoption_rate has no target in kpis.yml, so '> target' cannot "
-        "be checked",
-        "alerts.yml:8 alerts[3].name: two rules share the key 'churn' ('Churn' and 'Churn'): rename one or set `key`",
+        "alerts.yml:7 alerts[2].condition: feature_adoption_rate has no target in kpis.yml, "
+        "so '> target' cannot be checked",
+        "alerts.yml:8 alerts[3].name: two rules share the key 'churn' ('Churn' and 'Churn'): "
+        "rename one or set `key`",
     ]
 
 

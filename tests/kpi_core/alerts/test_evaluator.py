@@ -222,3 +222,42 @@ def test_removed_rules_resolve_their_incidents_and_keys_limit_a_tick(db: Databas
     assert report.events == {"resolved": 1}
     (removed,) = t.store.incidents()
     assert (removed.state, removed.resolution) == ("resolved", "rule_removed")
+
+
+def test_a_restart_between_firing_and_resolving_loses_nothing_and_repeats_nothing(db: Database) -> None:
+    t = Timeline(db)
+    t.record("monthly_churn_rate", 4.5).at(DAY1 + timedelta(days=1)).record("monthly_churn_rate", 4.6).tick()
+    t.expect(
+        *[
+            ("fired", d, "post")
+            for d in ("#kpi-alerts", "email:ceo@datainsight.pro", "email:cro@datainsight.pro")
+        ]
+    )
+    restarted = Timeline(db)  # new process: new stores, same database
+    restarted.seen = t.seen
+    restarted.at(DAY1 + timedelta(days=1, minutes=5)).tick()
+    restarted.expect()
+    restarted.at(DAY1 + timedelta(days=2)).record("monthly_churn_rate", 3.0).tick()
+    restarted.expect(
+        *[
+            ("resolved", d, "thread")
+            for d in ("#kpi-alerts", "email:ceo@datainsight.pro", "email:cro@datainsight.pro")
+        ]
+    )
+
+
+def test_a_flapping_series_keeps_one_incident_and_one_message(db: Database) -> None:
+    flappy = {**RULES, "alerts": [{**RULES["alerts"][0], "threshold": "latest value"}]}
+    t = Timeline(db, flappy)
+    posts = ("#kpi-alerts", "email:ceo@datainsight.pro", "email:cro@datainsight.pro")
+    for day, value in enumerate([4.5, 3.9, 4.4, 3.8, 4.2]):
+        t.at(DAY1 + timedelta(days=day)).record("monthly_churn_rate", value).tick()
+    t.expect(
+        *[("fired", d, "post") for d in posts],
+        *[("resolved", d, "thread") for d in posts],
+        *[("reopened", d, "thread") for d in posts],
+        *[("resolved", d, "thread") for d in posts],
+        *[("reopened", d, "thread") for d in posts],
+    )
+    (incident,) = t.store.incidents()
+    assert (incident.state, incident.reopen_count) == ("firing", 2)

@@ -162,6 +162,22 @@ BOTH = ("#kpi-alerts", "email:cro@datainsight.pro")
             NotifyDecision("thread", "severity_up", BOTH, ("@here",), 3),
         ),
         (
+            "re-opened (flapping): repeat and escalation clocks restart",
+            incident(fired_at=T0 + 24 * 60 * MIN),
+            T0 + 24 * 60 * MIN + 29 * MIN,
+            POSTED,
+            CRITICAL,
+            NotifyDecision("none"),
+        ),
+        (
+            "re-opened and still unacknowledged",
+            incident(fired_at=T0 + 24 * 60 * MIN),
+            T0 + 24 * 60 * MIN + 30 * MIN,
+            POSTED,
+            CRITICAL,
+            NotifyDecision("post", "escalation", ("email:cfo@datainsight.pro",), ("@here",), 1),
+        ),
+        (
             "pending is never notified",
             incident(state="pending", fired_at=None),
             T0,

@@ -11,7 +11,7 @@ import pytest
 
 from kpi_core.config.loader import load_config
 from kpi_core.config.models import KpiDefinition, SqlSource
-from kpi_core.demo import WarehouseSummary, build_warehouse
+from kpi_core.demo import WarehouseSummary, build_warehouse, warehouse_checksum
 from kpi_core.formula import formula_order
 from kpi_core.periods import period_start, periods_between, shift_period
 from kpi_core.sources import refresh
@@ -24,7 +24,7 @@ from tests.pg import create_database
 RANGES: dict[str, tuple[float, float]] = {
     "mabv": (10_000, 1_500_000),
     "mrr": (30_000, 700_000),
-    "mrr_growth_rate": (0, 25),
+    "mrr_growth_rate": (-5, 35),  # a young company: a few deals move a month
     "nrr": (90, 110),
     "gross_margin": (70, 90),
     "cac": (3_000, 25_000),
@@ -32,7 +32,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "trial_signups": (10, 300),
     "signup_conversion_rate": (1, 4),
     "conversion_rate": (0, 60),
-    "trial_to_paid_rate": (5, 60),
+    "trial_to_paid_rate": (0, 60),  # the first weeks: a handful of trials
     "new_customers": (1, 80),
     "total_customers": (30, 500),
     "virality_factor": (0.1, 1),
@@ -117,10 +117,12 @@ def test_the_planted_incidents_trip_the_seed_001_alert_rules(series: Series) -> 
     assert tickets[spike] > 35 and [p for p, v in tickets.items() if v > 35] == [spike]
     assert _by_period(series["nrr"])[spike] < 98
     trial = series["trial_to_paid_rate"]
-    assert trial[-1][1] < 15 and trial[-2][1] < 15 and min(v for _, v in trial[:-5]) >= 15  # "< 15%"
+    # "trial_to_paid_rate < 15%": the last two weeks; before the redesign only the first weeks (a rolling
+    # window that is not full yet, over a handful of trials) can be that low.
+    assert trial[-1][1] < 15 and trial[-2][1] < 15 and min(v for _, v in trial[3:-5]) >= 15
     uptime = _by_period(series["uptime"])
     down = sorted(day for day, value in uptime.items() if value < 99)  # "uptime < 99%"
-    assert down[-2:] == [END - timedelta(days=9), END - timedelta(days=2)] and len(down) == 3
+    assert down[-2:] == [END - timedelta(days=9), END] and len(down) == 3
     loads = series["avg_page_load_time"]
     assert all(value > 5 for _, value in loads[-4:])  # "avg_page_load_time > 5 seconds"
     assert all(value < 4 for _, value in loads[:-6])
@@ -128,9 +130,11 @@ def test_the_planted_incidents_trip_the_seed_001_alert_rules(series: Series) -> 
     assert ttv[-1][1] > 30
 
 
-def test_postgresql_gives_the_same_numbers(postgres_admin_url: str, series: Series) -> None:
+def test_postgresql_gives_the_same_numbers(
+    postgres_admin_url: str, series: Series, warehouse: tuple[str, WarehouseSummary]
+) -> None:
     url = create_database(postgres_admin_url)
-    build_warehouse(url, end=END)
+    assert build_warehouse(url, end=END).checksum == warehouse[1].checksum == warehouse_checksum(url)
     on_postgres = run_sql_kpis(url, demo_kpis())
     assert sorted(on_postgres) == sorted(series)
     for key, values in series.items():
@@ -143,9 +147,10 @@ def test_postgresql_gives_the_same_numbers(postgres_admin_url: str, series: Seri
 def test_partial_and_closed_months_give_no_gaps(tmp_path: Path, end: date) -> None:
     url = f"sqlite:///{tmp_path / 'short.db'}"
     build_warehouse(url, end=end, months=6, seed=11)
-    found = run_sql_kpis(url, demo_kpis(), today=end)
+    kpis = demo_kpis()
+    found = run_sql_kpis(url, kpis, today=end)
     for key, values in found.items():
-        assert values[-1][0] == period_start(end, demo_kpis()[key].grain), key
+        assert values[-1][0] == period_start(end, kpis[key].grain), key
         assert all(math.isfinite(value) for _, value in values), key
     churn = _by_period(found["monthly_churn_rate"])
     assert all(0 <= value < 15 for value in churn.values())

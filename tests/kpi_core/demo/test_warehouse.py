@@ -43,12 +43,13 @@ def test_same_end_and_seed_give_identical_data(
 
 
 def test_seed_and_end_change_the_data() -> None:
-    timeline = Timeline.ending(END, 24)
+    timeline = Timeline.ending(END, 6)
     base = generate(timeline, seed=7)
     assert generate(timeline, seed=7) == base
     assert generate(timeline, seed=8)["subscriptions"] != base["subscriptions"]
-    shifted = generate(Timeline.ending(END + timedelta(days=1), 24), seed=7)
+    shifted = generate(Timeline.ending(END + timedelta(days=1), 6), seed=7)
     assert shifted["daily_usage"][-1][0] == END + timedelta(days=1)
+    assert shifted["daily_usage"][:-1] != base["daily_usage"]  # the incidents move with the end
 
 
 def test_rebuilding_replaces_the_tables(tmp_path: Path) -> None:

@@ -170,7 +170,7 @@ def test_series_is_one_query_for_many_keys(db: Database) -> None:
     assert series["k7"] == [(date(2026, 1, 3), 702.0), (date(2026, 1, 4), 703.0), (date(2026, 1, 5), 704.0)]
 
 
-def test_per_key_ranges_and_latest_before(db: Database) -> None:
+def test_per_key_ranges_and_last_recorded(db: Database) -> None:
     store = ObservationStore(db)
     store.record_many(
         [("a", date(2026, 1, d), d) for d in range(1, 11)]
@@ -189,8 +189,6 @@ def test_per_key_ranges_and_latest_before(db: Database) -> None:
     assert [o.value for o in found["a"]] == [2.0, 3.0, 9.0, 10.0]
     assert found["b"] == []
     assert [o.value for o in found["c"]] == [1.0]  # keys without ranges use start/end
-    older = store.latest_before(["a", "b", "c"], before=date(2026, 1, 1))
-    assert set(older) == {"b"} and older["b"].value == 7.0
     assert store.last_recorded(["a", "d"]) == {"a": NOW}
 
 
@@ -275,19 +273,22 @@ def test_postgres_writer_waits_for_a_concurrent_insert_and_audits_it(postgres_ad
     a.start()
     assert a_inserted.wait(30)
     b.start()
-    with db.engine.connect() as watcher:  # wait until B is blocked on A's row, not by sleeping a guess
-        for _ in range(1000):
-            waiting = watcher.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
-            ).scalar()
-            if waiting:
-                break
-            threading.Event().wait(0.01)
-        assert waiting == 1
-    release_a.set()
+    try:
+        with db.engine.connect() as watcher:  # wait until B is blocked on A's row, not by sleeping a guess
+            for _ in range(1000):
+                waiting = watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    )
+                ).scalar()
+                watcher.rollback()  # pg_stat_activity is a snapshot taken once per transaction
+                if waiting:
+                    break
+                threading.Event().wait(0.01)
+            assert waiting == 1
+    finally:
+        release_a.set()  # also when the wait above failed: never leave A hanging
     a.join()
     b.join()
     event.remove(db.engine, "commit", pause_before_commit)

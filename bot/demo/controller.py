@@ -1,0 +1,253 @@
+"""The demo's controls: what the page's composer, buttons and guided-tour controls do, through the real path.
+
+    controller = DemoController(stack=stack, clock=clock, background=background, hub=hub)
+    controller.send_command(user="dana", channel="general", text="/kpi mrr")   # a signed slash command
+    controller.click(user=..., channel=..., ts=..., action_id=...)              # signed block_actions
+    controller.advance(hours=24)        # the clock moves in steps; digests and alert timers run at each
+    controller.record("monthly_churn_rate", "7.5%")   # like `kpibot record`, then alert evaluation
+
+Time: a ManualClock shared by the bot, the emulator and the background jobs. `Ticker` moves it with real
+time, so the demo behaves like the real scheduler; "advance" jumps it ahead in steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.demo.events import EventHub
+from bot.sandbox import Delivery, EmulatorError
+from bot.sandbox.stack import SandboxStack
+from kpi_core.catalog import UnknownKpiError
+from kpi_core.clock import ManualClock
+from kpi_core.format import format_kpi_value
+from kpi_core.importer import ValueParseError, parse_value
+from kpi_core.periods import period_label
+from kpi_core.sources import recompute_formulas
+from scheduling.triggers import digest_trigger, fire_times
+
+log = logging.getLogger(__name__)
+
+MAX_ADVANCE = timedelta(days=31)
+
+
+class DemoError(Exception):
+    """Something the page asked for that cannot be done; the message is shown to the user as it is."""
+
+
+class BackgroundWork(Protocol):
+    """scheduling.service.Background as the demo uses it."""
+
+    def tick(self) -> object: ...
+
+    def post_digest_now(self, name: str, *, force: bool = False) -> object: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did, in a sentence for the page's status line."""
+
+    message: str
+    data: dict[str, Any] | None = None
+
+
+def step_for(delta: timedelta) -> timedelta:
+    """Small enough that alert timers (a 30 min escalation, 4 h repeats) follow closely."""
+    return timedelta(minutes=15) if delta <= timedelta(days=1) else timedelta(hours=1)
+
+
+def waypoints(start: datetime, total: timedelta, *, triggers: Sequence[CronTrigger] = ()) -> list[datetime]:
+    """The times to stop at when advancing by `total`: every step, plus each trigger's fire times."""
+    end = start + total
+    step = step_for(total)
+    stops = {start + step * n for n in range(1, int(total / step) + 1)} | {end}
+    for trigger in triggers:
+        stops.update(fire_times(trigger, start=start + timedelta(microseconds=1), end=end))
+    return sorted(stops)
+
+
+class DemoController:
+    """Drives the running stack; every method is safe to call from the page server's threads."""
+
+    def __init__(
+        self,
+        *,
+        stack: SandboxStack,
+        clock: ManualClock,
+        hub: EventHub,
+        background: BackgroundWork | None = None,
+    ) -> None:
+        self.stack, self.clock, self.hub, self.background = stack, clock, hub, background
+        self.emulator = stack.emulator
+        self._time = threading.RLock()  # one mover of time at a time: ticker, advance, record, digests
+
+    # ------------------------------------------------------------------ time
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def tick(self) -> None:
+        """Run the background work due at the clock's now (digests, alert evaluation and delivery)."""
+        if self.background is None:
+            return
+        with self._time:
+            try:
+                self.background.tick()
+            except Exception:  # the demo keeps running; the log says what broke
+                log.exception("background tick failed at %s", self.clock.now().isoformat())
+
+    def move_clock(self, delta: timedelta) -> None:
+        """Move the clock by `delta` (real time passing) and run what became due."""
+        with self._time:
+            self.clock.advance(seconds=delta.total_seconds())
+            self.hub.publish("clock", now=self.now().isoformat())
+            self.tick()
+
+    def advance(self, *, hours: float) -> Outcome:
+        """Jump ahead in steps (15 min up to a day, else 1 h), ticking after each step, and stopping exactly
+        at every digest's fire time so digests post on time (not "late")."""
+        if not 0 < hours <= MAX_ADVANCE.total_seconds() / 3600:
+            raise DemoError(f"advance by more than 0 and at most {MAX_ADVANCE.days} days")
+        total = timedelta(hours=hours)
+        started = time.monotonic()
+        with self._time:
+            start = self.now()
+            triggers = [digest_trigger(d) for d in self.stack.runtime.config.digests.enabled()]
+            for stop in waypoints(start, total, triggers=triggers):
+                self.move_clock(stop - self.now())
+        log.info("advanced %s in %.1fs", total, time.monotonic() - started)
+        return Outcome(f"Clock advanced by {_span(total)}", {"now": self.now().isoformat()})
+
+    # ------------------------------------------------------------------ tour controls
+    def post_digest(self, name: str) -> Outcome:
+        """Post a digest for its most recent period now (`kpibot digest send NAME --force`)."""
+        if self.background is None:
+            raise DemoError("digests are not available in this demo")
+        if name not in self.stack.runtime.config.digests.digests:
+            known = ", ".join(self.stack.runtime.config.digests.digests) or "none"
+            raise DemoError(f"no digest called {name!r} (digests: {known})")
+        with self._time:
+            result = self.background.post_digest_now(name, force=True)
+        outcome = getattr(result, "outcome", "posted")
+        detail = getattr(result, "detail", "")
+        message = f"The {name} digest: {outcome}" + (f" ({detail})" if detail else "")
+        return Outcome(message, {"outcome": outcome})
+
+    def record(self, kpi_name: str, value_text: str) -> Outcome:
+        """Record a value for today's period (as `kpibot record --force`), then evaluate alerts."""
+        runtime = self.stack.runtime
+        try:
+            kpi = runtime.service.catalog.resolve(kpi_name)
+        except UnknownKpiError as error:
+            raise DemoError(str(error)) from None
+        try:
+            number = parse_value(value_text, kpi)
+        except ValueParseError as error:
+            raise DemoError(f"{kpi.name}: {error}") from None
+        with self._time:
+            now = self.now()
+            result = runtime.service.store.record(
+                kpi.key, runtime.service.today(), number, source="push", now=now
+            )
+            recompute_formulas(runtime.config, runtime.db, now=now, changed=[kpi.key])
+            self.hub.publish("data", kpi=kpi.key)
+            self.tick()
+        shown = format_kpi_value(kpi, number, compact=False)
+        return Outcome(f"Recorded {kpi.name} = {shown} for {period_label(result.period, kpi.grain)}")
+
+    # ------------------------------------------------------------------ the real Slack path
+    def send_command(self, *, user: str, channel: str, text: str) -> Outcome:
+        """`user` types `text` ("/kpi mrr") in `channel`; the emulator signs and sends it to the bot."""
+        command, _, argument = text.strip().partition(" ")
+        if command != "/kpi":
+            raise DemoError(
+                f"{command or 'That'} is not a command in this workspace: try /kpi help"
+                if command.startswith("/")
+                else "Messages are not sent in this demo: type a command such as /kpi mrr"
+            )
+        try:
+            delivery = self.emulator.send_slash_command(argument.strip(), user=user, channel=channel)
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        return _delivered(delivery, f"{text.strip()}")
+
+    def click(
+        self,
+        *,
+        user: str,
+        channel: str,
+        ts: str,
+        action_id: str,
+        value: str | None = None,
+        selected: Any = None,
+        block_id: str | None = None,
+    ) -> Outcome:
+        """`user` clicks a button or picks an option; the emulator sends signed block_actions."""
+        try:
+            delivery = self.emulator.click(
+                user=user,
+                channel=channel,
+                ts=ts,
+                action_id=action_id,
+                value=value,
+                selected=selected,
+                block_id=block_id,
+            )
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        return _delivered(delivery, "click")
+
+    def open_dm(self, user: str) -> str:
+        """The bot's DM with `user` (opened through conversations.open, as the bot would)."""
+        try:
+            uid = self.emulator.user(user).id
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        response = self.stack.app.client.conversations_open(users=uid)
+        return str(response["channel"]["id"])
+
+
+def _delivered(delivery: Delivery, what: str) -> Outcome:
+    if delivery.error or delivery.status != 200:
+        problem = delivery.error or f"HTTP {delivery.status}"
+        raise DemoError(f"kpibot did not answer {what}: {problem}")
+    return Outcome(f"sent {what}", {"elapsed_ms": round(delivery.elapsed * 1000)})
+
+
+def _span(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    if hours % 24 == 0:
+        days = int(hours // 24)
+        return "1 week" if days == 7 else f"{days} day{'s' if days != 1 else ''}"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+
+
+class Ticker:
+    """Moves the demo clock with real time and runs the background work every `interval` seconds."""
+
+    def __init__(self, controller: DemoController, *, interval: float = 3.0) -> None:
+        self.controller, self.interval = controller, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kpibot-demo-ticker", daemon=True)
+
+    def start(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        self.controller.tick()  # what is due at start: catch-up digests, the first alert evaluation
+        last = time.monotonic()
+        while not self._stop.wait(self.interval):
+            current = time.monotonic()
+            self.controller.move_clock(timedelta(seconds=current - last))
+            last = current

@@ -1,0 +1,138 @@
+"""Start the whole demo: the local Slack, the real bot on HTTP, the background work and the page.
+
+    app = start_demo(config_dir="config", database_url="sqlite:///data/kpibot.db", port=8080)
+    print(app.url)          # http://127.0.0.1:8080
+    ...
+    app.stop()
+
+`kpibot demo` calls this; the tests call it with `prepare=False` (a prepared database), port 0 and no
+ticker, so time only moves when the test says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.demo.controller import BackgroundWork, DemoController, Ticker
+from bot.demo.events import EventHub
+from bot.demo.server import DemoHTTPServer
+from bot.demo.workspace import demo_channels, demo_people
+from bot.sandbox.stack import SandboxStack
+from kpi_core.clock import ManualClock
+from kpi_core.config.loader import load_config
+from kpi_core.demo.prepare import DemoSummary, prepare_demo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoApp:
+    """A running demo. `stop()` shuts everything down in reverse order."""
+
+    stack: SandboxStack
+    controller: DemoController
+    hub: EventHub
+    page: DemoHTTPServer
+    summary: DemoSummary | None = None
+    ticker: Ticker | None = None
+    _stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        host, port = str(self.page.server_address[0]), int(self.page.server_address[1])
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
+        return f"http://{shown}:{port}"
+
+    def stop(self) -> None:
+        self.page.stopping.set()
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:  # keep stopping the rest
+                log.exception("stopping the demo")
+        self._stoppers.clear()
+
+    def __enter__(self) -> DemoApp:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def build_background(stack: SandboxStack) -> BackgroundWork:
+    """Digests (and alerts, when their Slack side is installed) over the stack's Slack client, exactly as
+    `kpibot serve` builds them; digest failures are reported in the alerts' fallback channel."""
+    from bot.background import build_background as build
+
+    fallback = stack.runtime.config.alerts.fallback_channel
+    alerts = getattr(stack.answers, "alerts", None)  # the SlackAlertJobs the app's listeners use
+    return build(
+        stack.runtime, client=stack.app.client, answers=stack.answers, alerts=alerts, ops_channel=fallback
+    )
+
+
+def start_demo(
+    *,
+    config_dir: str | Path,
+    database_url: str,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    clock: ManualClock | None = None,
+    timezone: str = "UTC",
+    prepare: bool = True,
+    tick_interval: float | None = 3.0,
+    background: bool = True,
+) -> DemoApp:
+    """Everything `kpibot demo` runs, started and wired. Binds the page to `host:port` (port 0: any)."""
+    config = load_config(config_dir)
+    people = demo_people(config)
+    clock = clock or ManualClock(datetime.now(UTC))
+    page = DemoHTTPServer((host, port), None)  # bind first: a busy port fails before the slow part
+    stoppers: list[Callable[[], None]] = [page.server_close]
+    try:
+        stack = SandboxStack.start(
+            config_dir=config_dir,
+            database_url=database_url,
+            clock=clock,
+            channels=demo_channels(config, people),
+            users=people,
+            timezone=timezone,
+        )
+        stoppers.append(stack.stop)
+        summary = prepare_demo(stack.runtime, now=clock.now()) if prepare else None
+        hub = EventHub()
+        stoppers.append(stack.emulator.subscribe(hub.on_state_event))
+        work = build_background(stack) if background else None
+        controller = DemoController(stack=stack, clock=clock, hub=hub, background=work)
+        page.controller = controller
+        thread = threading.Thread(
+            target=page.serve_forever, kwargs={"poll_interval": 0.2}, name="kpibot-demo-page", daemon=True
+        )
+        thread.start()
+
+        def stop_page() -> None:
+            page.shutdown()
+            thread.join(timeout=5)
+
+        stoppers.append(stop_page)
+        ticker = Ticker(controller, interval=tick_interval).start() if tick_interval else None
+        if ticker is not None:
+            stoppers.append(ticker.stop)
+    except BaseException:
+        for stop in reversed(stoppers):
+            stop()
+        raise
+    return DemoApp(
+        stack=stack,
+        controller=controller,
+        hub=hub,
+        page=page,
+        summary=summary,
+        ticker=ticker,
+        _stoppers=stoppers,
+    )

@@ -1,0 +1,232 @@
+"""Posting digests to Slack: `SlackDigestPoster` is the `scheduling.jobs.DigestPoster` of `kpibot serve`.
+
+    poster = SlackDigestPoster(client, ops_channel="#kpi-ops", charts=answers.charts)
+    progress = poster(digest, channel="#kpi-daily", resume=PostProgress("#kpi-daily"), on_progress=save)
+
+Per channel: the message goes out first (so a chart can never cost the text), the chart is shared into
+the message's thread and the message updated to show it, then any overflow is posted into the same thread.
+`on_progress` is called after every Slack call that worked, so a resumed run skips what is already there.
+Failures are classified (bot.slack.errors), logged, told to the ops channel, and raised as
+`DigestPostError` with `retryable` set: channel_not_found, not_in_channel and auth problems are not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.blocks.digest import ChartSlot, DigestMessages, build_digest_messages
+from bot.blocks.primitives import Message, section
+from bot.charts import ChartCache, ChartImage
+from bot.digest_charts import DigestCharts, chart_filename, render_digest_charts
+from bot.slack.channels import ChannelDirectory
+from bot.slack.errors import (
+    SlackAuthError,
+    SlackError,
+    SlackNotFoundError,
+    SlackNotInChannelError,
+    SlackRateLimitedError,
+    classify,
+)
+from kpi_core.digests.content import Digest
+from scheduling.ledger import ClaimLostError, PostProgress
+
+log = logging.getLogger(__name__)
+UPLOAD_FAILED = "the chart could not be uploaded; `/kpi dashboard` has the trends"
+MAX_RATE_LIMIT_WAIT = 60.0
+
+
+class DigestPostError(Exception):
+    """Posting a digest to one channel failed. `retryable` is False where trying again cannot help."""
+
+    def __init__(self, *, channel: str, problem: SlackError) -> None:
+        self.channel, self.problem = channel, problem
+        self.code, self.retryable = problem.code, problem.retryable
+        super().__init__(f"{problem} ({hint(problem)})")  # the job's log line names the channel
+
+
+def hint(problem: SlackError) -> str:
+    """What a person can do about a failure, in a few words."""
+    if isinstance(problem, SlackNotFoundError):
+        return "the channel does not exist, is archived, or is private without the bot: fix digests.yml"
+    if isinstance(problem, SlackNotInChannelError):
+        return "the bot is not a member of the channel: /invite @kpibot there"
+    if isinstance(problem, SlackAuthError):
+        return "the bot token is invalid or lacks a scope: check SLACK_BOT_TOKEN and the app's scopes"
+    if problem.retryable:
+        return "Slack is busy or unavailable: kpibot will try again"
+    return "Slack rejected the message: not retried"
+
+
+class SlackDigestPoster:
+    """Posts a `Digest` to one channel per call; see the module docstring for the order of calls."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        ops_channel: str = "",
+        charts: ChartCache | None = None,
+        channels: ChannelDirectory | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rate_limit_retries: int = 2,
+    ) -> None:
+        self.client, self.ops_channel = client, ops_channel.strip()
+        self.charts = charts if charts is not None else ChartCache(max_entries=32)
+        self.channels = channels or ChannelDirectory(client)
+        self._sleep, self._retries = sleep, rate_limit_retries
+        self._reported: set[tuple[str, ...]] = set()
+        self._lock = threading.Lock()
+
+    def __call__(
+        self,
+        digest: Digest,
+        *,
+        channel: str,
+        resume: PostProgress,
+        on_progress: Callable[[PostProgress], None],
+    ) -> PostProgress:
+        try:
+            return self._post(digest, channel, resume, on_progress)
+        except ClaimLostError:
+            raise
+        except Exception as error:
+            problem = classify(error)
+            failure = DigestPostError(channel=channel, problem=problem)
+            retry = "kpibot will try again." if failure.retryable else "Not retried."
+            self.report(
+                (digest.name, digest.period.key, channel, problem.code),
+                f"⚠️ kpibot could not post *{digest.header.title}* ({digest.header.period_label}) to "
+                f"{channel}: `{problem.code}`. {hint(problem).capitalize()}. {retry}",
+            )
+            raise failure from error
+
+    def _post(
+        self,
+        digest: Digest,
+        channel: str,
+        resume: PostProgress,
+        on_progress: Callable[[PostProgress], None],
+    ) -> PostProgress:
+        charts = render_digest_charts(digest, cache=self.charts)
+        slots = {index: ChartSlot(note=problem) for index, problem in charts.problems.items()}
+        ts, channel_id = resume.ts, resume.channel_id
+        if ts is None:
+            target = self.channels.resolve(channel)
+            first = build_digest_messages(digest, charts=slots)
+            response = self._call("chat.postMessage", lambda: self._send(first.main, channel=target))
+            ts, channel_id = str(response["ts"]), str(response.get("channel") or target)
+            self.channels.remember(channel, channel_id)
+            on_progress(PostProgress(channel, ts, 0, channel_id=channel_id))
+            if charts.images:
+                slots.update(
+                    self._share_charts(digest, charts, channel=channel, channel_id=channel_id, ts=ts)
+                )
+                self._update(build_digest_messages(digest, charts=slots).main, channel_id=channel_id, ts=ts)
+        channel_id = channel_id or self.channels.resolve(channel)
+        messages: DigestMessages = build_digest_messages(digest, charts=slots)
+        for part in range(resume.thread_parts, len(messages.thread)):
+            reply = messages.thread[part]
+            self._call("chat.postMessage", partial(self._send, reply, channel=channel_id, thread_ts=ts))
+            on_progress(PostProgress(channel, ts, part + 1, channel_id=channel_id))
+        return PostProgress(channel, ts, len(messages.thread), done=True, channel_id=channel_id)
+
+    def _share_charts(
+        self, digest: Digest, charts: DigestCharts, *, channel: str, channel_id: str, ts: str
+    ) -> dict[int, ChartSlot]:
+        """Upload each chart into the message's thread; a failed upload becomes a note, never an error."""
+        slots: dict[int, ChartSlot] = {}
+        for index, image in charts.images.items():
+            try:
+                file_id = self._upload(
+                    image, filename=chart_filename(digest, index), channel_id=channel_id, ts=ts
+                )
+            except Exception as error:
+                problem = classify(error, method="files_upload_v2")
+                log.warning(
+                    "digest %s %s: chart upload to %s failed: %s",
+                    digest.name,
+                    digest.period.key,
+                    channel,
+                    problem,
+                )
+                self.report(
+                    (digest.name, digest.period.key, channel, "chart", problem.code),
+                    f"⚠️ *{digest.header.title}* ({digest.header.period_label}) was posted to {channel} "
+                    f"without its chart: the upload failed (`{problem}`).",
+                )
+                slots[index] = ChartSlot(note=UPLOAD_FAILED)
+                continue
+            slots[index] = ChartSlot(file_id=file_id, alt_text=image.alt_text)
+        return slots
+
+    def _upload(self, image: ChartImage, *, filename: str, channel_id: str, ts: str) -> str:
+        response = self.client.files_upload_v2(
+            content=image.png,
+            filename=filename,
+            title=image.alt_text[:250],
+            alt_txt=image.alt_text[:1000],
+            channel=channel_id,
+            thread_ts=ts,
+        )
+        file = response.get("file") or (response.get("files") or [{}])[0]
+        file_id = file.get("id") if isinstance(file, dict) else None
+        if not file_id:
+            raise SlackError("no_file_id", method="files_upload_v2")
+        return str(file_id)
+
+    def _update(self, message: Message, *, channel_id: str, ts: str) -> None:
+        try:
+            self._call(
+                "chat.update",
+                lambda: self.client.chat_update(channel=channel_id, ts=ts, **message.as_kwargs()),
+            )
+        except Exception as error:  # the message stands, without its image
+            log.warning("could not add the chart to %s/%s: %s", channel_id, ts, classify(error))
+
+    def _send(self, message: Message, *, channel: str, thread_ts: str | None = None) -> Any:
+        return self.client.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **message.as_kwargs(),
+        )
+
+    def _call(self, method: str, call: Callable[[], Any]) -> Any:
+        """One Slack call; a rate limit is waited out (Retry-After) a couple of times before giving up."""
+        for attempt in range(self._retries + 1):
+            try:
+                return call()
+            except Exception as error:
+                problem = classify(error, method=method)
+                wait = problem.retry_after or 1.0
+                if not isinstance(problem, SlackRateLimitedError) or attempt == self._retries:
+                    raise problem from error
+                if wait > MAX_RATE_LIMIT_WAIT:
+                    raise problem from error
+                log.warning("%s rate-limited: waiting %.0f s", method, wait)
+                self._sleep(wait)
+        raise AssertionError("unreachable")
+
+    def report(self, key: tuple[str, ...], text: str) -> None:
+        """Tell the ops channel (once per key), if one is configured; never raises."""
+        if not self.ops_channel:
+            return
+        with self._lock:
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        try:
+            target = self.channels.resolve(self.ops_channel)
+            self._send(Message(text, [section(text)]), channel=target)
+        except Exception as error:
+            log.error(
+                "could not report to the ops channel %s: %s (%s)", self.ops_channel, classify(error), text
+            )
