@@ -107,8 +107,13 @@ def refresh(
     keys: Iterable[str] | None = None,
     timezone: str = "UTC",
     timeout: float = DEFAULT_TIMEOUT,
+    as_of: date | None = None,
 ) -> RefreshReport:
     """Refresh the sql KPIs (all, or `keys`), then the formula KPIs that depend on them.
+
+    A scalar query's number is recorded under the period containing `as_of` (default: today in
+    `timezone`). Scheduled refreshes just after midnight pass yesterday, so the value that closes a
+    period is recorded under that period, not as the first value of the next one.
 
     Formula KPIs named in `keys` are recomputed too; push KPIs are reported with nothing to do.
     Raises KeyError for a key that is not configured (resolve names with the Catalog first).
@@ -119,7 +124,7 @@ def refresh(
     if unknown:
         raise KeyError(f"unknown KPI(s): {', '.join(unknown)}")
     store = store_for(config, db)
-    today = local_today(now, timezone)
+    today = as_of or local_today(now, timezone)
     results: dict[str, KpiRefresh] = {}
     rows: list[NewObservation] = []
     statuses: dict[str, str | None] = {}

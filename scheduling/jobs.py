@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from kpi_core.digests.config import DigestDefinition
 from kpi_core.digests.content import Digest
 from kpi_core.digests.periods import DigestPeriod, digest_period
-from kpi_core.sources import RefreshReport, SourceConfig, refresh
+from kpi_core.sources import RefreshReport, SourceConfig, local_today, refresh
 from kpi_core.storage.db import Database
 from scheduling.ledger import Claim, ClaimLostError, DigestLedger, PostProgress
 from scheduling.triggers import digest_trigger, previous_fire_time
@@ -245,8 +245,13 @@ def catch_up(
 def refresh_kpis(
     config: SourceConfig, db: Database, *, now: datetime, keys: Sequence[str], timezone: str
 ) -> RefreshReport:
-    """Refresh the given `sql` KPIs (and the formulas on top of them); failures are logged per KPI."""
-    report = refresh(config, db, now=now, keys=keys, timezone=timezone)
+    """Refresh the given `sql` KPIs (and the formulas on top of them); failures are logged per KPI.
+
+    The jobs run just after midnight to close the day (week, month) that ended: a scalar query's number
+    is recorded under the period containing yesterday.
+    """
+    yesterday = local_today(now, timezone) - timedelta(days=1)
+    report = refresh(config, db, now=now, keys=keys, timezone=timezone, as_of=yesterday)
     for failed in report.failed:
         logger.error("refresh of %s failed: %s", failed.key, failed.error)
     return report

@@ -22,13 +22,15 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.alerts.delivery import DeliveryReport, no_retry_client
 from bot.alerts.destinations import DestinationResolver
 from bot.alerts.messages import MessageAssembler
 from bot.alerts.names import PeopleNames
 from bot.alerts.pacing import Pacer
 from bot.alerts.permissions import ActionGate
-from bot.alerts.sender import DeliveryReport, OutboxSender, no_retry_client
-from bot.blocks.alert import IncidentView, alert_line
+from bot.alerts.sender import OutboxSender
+from bot.blocks.alert import IncidentView
+from bot.blocks.alert_list import alert_line
 from kpi_core.alerts.config import SEVERITY_RANK
 from kpi_core.alerts.destinations import DIGEST
 from kpi_core.alerts.evaluator import TickReport, evaluate_alerts

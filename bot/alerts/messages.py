@@ -164,6 +164,7 @@ class MessageAssembler:
         payload: Mapping[str, Any],
         at: datetime,
         mentions: Sequence[str] = (),
+        titled: bool = False,
     ) -> Message:
         """The thread line for one outbox row (`reason` is the row's reason)."""
         view = self.view(incident)
@@ -195,4 +196,4 @@ class MessageAssembler:
             detail = "Escalated: nobody acknowledged this alert in time."
         elif payload.get("fallback_for"):
             detail = self.banner(reason, payload)
-        return build_thread_note(reason, view=view, detail=detail, mentions=mentions)
+        return build_thread_note(reason, view=view, detail=detail, mentions=mentions, titled=titled)

@@ -73,7 +73,8 @@ class Pacer:
         with self._lock:
             now = self._monotonic()
             tat = max(self._tat.get(key, now), now)
-            wait = max(0.0, tat - limit.interval * (limit.burst - 1) - now)
+            wait = tat - limit.interval * (limit.burst - 1) - now
+            wait = wait if wait > 1e-6 else 0.0  # float noise is not a wait
             self._tat[key] = tat + limit.interval
             self.waited += wait
             return wait

@@ -37,7 +37,6 @@ from bot.blocks.primitives import (
     fields,
     header,
     section,
-    split_messages,
 )
 
 SEVERITY_EMOJI = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
@@ -231,13 +230,14 @@ NOTE_EMOJI = {
 
 
 def build_thread_note(
-    reason: str, *, view: IncidentView, detail: str = "", mentions: Sequence[str] = ()
+    reason: str, *, view: IncidentView, detail: str = "", mentions: Sequence[str] = (), titled: bool = False
 ) -> Message:
     """One line of the incident's timeline, posted in its thread. Only loud reasons (a repeat, a severity
-    rise, the end of a snooze) carry `mentions`; everything else names people without pinging them."""
+    rise, the end of a snooze) carry `mentions`; everything else names people without pinging them.
+    `titled` names the incident first (in the thread of a message several incidents share)."""
     emoji = NOTE_EMOJI.get(reason, "•")
     line = detail or _default_note(reason, view)
-    text = f"{emoji} {line}"
+    text = f"{emoji} *#{view.id} {escape(view.rule_name)}*: {line}" if titled else f"{emoji} {line}"
     if mentions:
         text = " ".join(mentions) + " " + text
     return Message(text=clip(text, MAX_FALLBACK_TEXT), blocks=[section(text)])
@@ -256,30 +256,3 @@ def _default_note(reason: str, view: IncidentView) -> str:
     if reason == "reopened":
         return f"Fired again (re-opened): {summary}"
     return f"{view.status or reason.replace('_', ' ').capitalize()}."
-
-
-# --------------------------------------------------------------------------- /kpi alerts
-def build_alert_list(views: Sequence[IncidentView], *, title: str = "Open alerts") -> list[Message]:
-    """`/kpi alerts`: every open incident with its buttons, split past Slack's 50-block limit."""
-    if not views:
-        text = "✅ No open alerts."
-        return [Message(text=text, blocks=[section(text)])]
-    blocks: list[Block] = [header(f"🚨 {title} ({len(views)})")]
-    for view in views:
-        line = (
-            f"{SEVERITY_EMOJI.get(view.severity, '⚪')} *#{view.id} {escape(view.rule_name)}*\n"
-            f"{escape(view.summary)}\n{STATE_EMOJI.get(view.state, '•')} {view.status}"
-        )
-        blocks += [section(line), alert_buttons(view, discriminated=True)]
-    text = f"{len(views)} open alert{'s' if len(views) != 1 else ''}: " + "; ".join(
-        f"#{v.id} {v.rule_name}" for v in views[:20]
-    )
-    return split_messages(text, blocks)
-
-
-def alert_line(view: IncidentView) -> str:
-    """One mrkdwn line for the dashboard: `🔴 *Churn Rate Spike*: Churn is 4.6% (> 4%) · 👀 Ack…`."""
-    line = f"{SEVERITY_EMOJI.get(view.severity, '⚪')} *{escape(view.rule_name)}*: {escape(view.summary)}"
-    if view.state != "firing":
-        line += f" · {STATE_EMOJI.get(view.state, '•')} {view.status}"
-    return line

@@ -125,7 +125,7 @@ def alert_line(alert: OpenAlert, *, timezone: str) -> str:
     since = alert.since.astimezone(ZoneInfo(timezone))
     text = f"{SEVERITY_EMOJI[alert.severity]} *{escape(alert.title)}* · since {since:%a %-d %b %H:%M}"
     if alert.detail:
-        text += f"\n      {escape(alert.detail)}"
+        text += f"\n{INDENT}{escape(alert.detail)}"
     return text
 
 

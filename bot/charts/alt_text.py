@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from bot.charts.data import ChartSeries, chart_series, zone
+from bot.charts.data import ChartSeries, chart_series
 from bot.charts.scales import long_label
+from kpi_core.evaluation import check_threshold
 from kpi_core.format import format_change, format_kpi_value
 from kpi_core.periods import CHANGE_LABELS
 from kpi_core.snapshot import Change, KpiSnapshot
@@ -35,9 +36,7 @@ def kpi_alt_text(snapshot: KpiSnapshot, series: ChartSeries | None = None) -> st
     latest = f"latest {format_kpi_value(kpi, last_value)}"
     if last_period != end:
         latest += f" ({long_label(last_period, kpi.grain)})"
-    state = zone(
-        last_value, warning=kpi.thresholds.warning, critical=kpi.thresholds.critical, direction=kpi.direction
-    )
+    state = check_threshold(last_value, kpi.thresholds, kpi.direction)
     if state != "ok":
         latest += f", in the {state} zone"
     if snapshot.target is not None:

@@ -52,18 +52,3 @@ def chart_series(snapshot: KpiSnapshot) -> ChartSeries | None:
         return None
     periods = periods_between(min(by_period), max(by_period), grain)[-MAX_PERIODS:]
     return ChartSeries(grain=grain, periods=tuple(periods), values=tuple(by_period.get(p) for p in periods))
-
-
-def zone(value: float, *, warning: float | None, critical: float | None, direction: str) -> str:
-    """ "critical", "warning" or "ok": seed 000's KPIThreshold.check (a value at the threshold is in it)."""
-    if direction == "higher":
-        if critical is not None and value <= critical:
-            return "critical"
-        if warning is not None and value <= warning:
-            return "warning"
-    else:
-        if critical is not None and value >= critical:
-            return "critical"
-        if warning is not None and value >= warning:
-            return "warning"
-    return "ok"

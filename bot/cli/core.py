@@ -10,6 +10,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from bot.cli.alerts import evaluate_after_change
 from bot.cli.context import config_option, load_config_or_exit, load_settings
 from bot.cli.kpi_text import render_snapshot, render_table
 from kpi_core.catalog import UnknownKpiError
@@ -159,6 +160,7 @@ def register_data_commands(cli: click.Group) -> None:
         click.echo(
             f"refreshed {len(done) - len(report.failed)} of {len(done)} KPIs; {len(report.failed)} failed"
         )
+        evaluate_after_change(runtime, [r.key for r in report.results if r.ok and r.values])
         runtime.close()
         if report.failed:
             ctx.exit(1)
@@ -203,6 +205,7 @@ def register_data_commands(cli: click.Group) -> None:
             derived = recompute_formulas(runtime.config, runtime.db, now=now, changed=[kpi.key])
             if derived:
                 click.echo("recomputed " + ", ".join(r.key for r in derived))
+            evaluate_after_change(runtime, [kpi.key, *(r.key for r in derived)])
         runtime.close()
 
     @cli.command("import")
@@ -235,6 +238,8 @@ def register_data_commands(cli: click.Group) -> None:
             )
             if report.derived:
                 click.echo("recomputed " + ", ".join(r.key for r in report.derived))
+            changed = [w.kpi_key for w in report.written if w.outcome != "unchanged"]
+            evaluate_after_change(runtime, [*changed, *(r.key for r in report.derived)])
         else:
             why = (
                 "dry run"

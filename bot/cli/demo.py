@@ -13,14 +13,16 @@ import sys
 import threading
 import time
 import webbrowser
-from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.context import config_option, load_config_or_exit, load_settings
+from bot.demo.controller import DemoError
+from bot.demo.launch import delete_sqlite
 from kpi_core.clock import ManualClock
+
+DEMO_DATABASE = "sqlite:///data/demo.db"
 
 
 def register(cli: click.Group) -> None:
@@ -35,7 +37,7 @@ def register(cli: click.Group) -> None:
         help="Address to bind (the page can drive the bot: keep it on loopback unless you mean it).",
     )
     @click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
-    @click.option("--fresh", is_flag=True, help="Delete the demo's SQLite databases first and start over.")
+    @click.option("--fresh", is_flag=True, help="Also rebuild the demo warehouse from scratch.")
     @click.option("--summary", is_flag=True, help="Only prepare the demo and print the executive summary.")
     @config_option
     @click.pass_context
@@ -44,8 +46,9 @@ def register(cli: click.Group) -> None:
     ) -> None:
         """Run the bot against a built-in Slack and open a page to use it: /kpi, digests, alerts.
 
-        Prepares the demo (SQLite database, demo warehouse, a refresh), prints the executive summary,
-        then serves the page at http://HOST:PORT until Ctrl-C.
+        Prepares the demo (a new SQLite database in ./data/demo.db, the demo warehouse, a refresh), prints
+        the executive summary, then serves the page at http://HOST:PORT until Ctrl-C. With --summary, it
+        prepares DATABASE_URL instead and only prints the summary.
         """
         from bot.cli.demo_text import render_demo_summary
         from bot.demo.launch import start_demo
@@ -53,13 +56,13 @@ def register(cli: click.Group) -> None:
         started = time.monotonic()
         settings = load_settings(ctx)
         config = load_config_or_exit(ctx, settings=settings)
-        if fresh:
-            for url in (settings.database_url, config.database_url("warehouse")):
-                for removed in delete_sqlite(url):
-                    click.echo(f"removed {removed}")
         if summary:
+            if fresh:
+                _remove(settings.database_url, config.database_url("warehouse"))
             print_summary(ctx)
             return
+        if fresh:
+            _remove(config.database_url("warehouse"))
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         # a fresh demo database has "missed" every earlier digest: the scheduler's notes are not news here
         logging.getLogger("scheduling").setLevel(logging.ERROR)
@@ -69,7 +72,8 @@ def register(cli: click.Group) -> None:
         try:
             app = start_demo(
                 config_dir=settings.config_dir,
-                database_url=settings.database_url,
+                database_url=DEMO_DATABASE,
+                new_database=True,  # a new Slack on every start, so a new database too
                 host=host,
                 port=port,
                 timezone=settings.timezone,
@@ -79,12 +83,13 @@ def register(cli: click.Group) -> None:
             raise click.ClickException(
                 f"cannot serve the page on {host}:{port}: {error.strerror or error} (try --port {port + 1})"
             ) from None
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DemoError) as error:
             raise click.ClickException(f"cannot prepare the demo database: {error}") from None
         if app.summary is not None:
             click.echo(render_demo_summary(app.summary))
         ready = time.monotonic() - started
         click.echo("")
+        click.echo(f"The page's bot uses {DEMO_DATABASE}, new on every start like its built-in Slack.")
         click.echo(f"kpibot demo is ready in {ready:.1f} s: {click.style(app.url, bold=True)}")
         click.echo("Type /kpi mrr in #general; post a digest or advance the clock from the top bar.")
         click.echo("Press Ctrl-C to stop.")
@@ -100,6 +105,16 @@ def register(cli: click.Group) -> None:
             app.stop()
 
 
+def _remove(*urls: str) -> None:
+    for url in urls:
+        try:
+            removed = delete_sqlite(url)
+        except DemoError as error:
+            raise click.ClickException(f"--fresh: {error}") from None
+        for path in removed:
+            click.echo(f"removed {path}")
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt  # `kill` stops the demo as cleanly as Ctrl-C
 
@@ -113,27 +128,6 @@ def print_summary(ctx: click.Context) -> None:
     runtime = open_runtime(ctx)
     click.echo(render_demo_summary(prepare_demo(runtime, now=runtime.clock.now())))
     runtime.close()
-
-
-def delete_sqlite(url: str) -> list[Path]:
-    """Delete a SQLite database file (and its -wal/-shm) named by `url`; refuse any other database."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise click.ClickException(f"--fresh: {url!r} is not a database URL") from None
-    if not parsed.drivername.startswith("sqlite"):
-        raise click.ClickException(
-            "--fresh only deletes SQLite files, and DATABASE_URL is not SQLite: drop that database yourself"
-        )
-    if not parsed.database or parsed.database == ":memory:":
-        return []
-    removed = []
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        path = Path(parsed.database + suffix)
-        if path.is_file():
-            path.unlink()
-            removed.append(path)
-    return removed
 
 
 def has_display() -> bool:

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.demo.controller import BackgroundWork, DemoController, Ticker
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.demo.controller import BackgroundWork, DemoController, DemoError, Ticker
 from bot.demo.events import EventHub
 from bot.demo.server import DemoHTTPServer
 from bot.demo.workspace import demo_channels, demo_people
@@ -64,6 +67,27 @@ class DemoApp:
         self.stop()
 
 
+def delete_sqlite(url: str) -> list[Path]:
+    """Delete a SQLite database file (and its -wal/-shm/-journal) named by `url`; refuse other databases."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DemoError(f"{url!r} is not a database URL") from None
+    if not parsed.drivername.startswith("sqlite"):
+        raise DemoError(
+            f"only SQLite files are deleted, and {parsed.drivername} is not SQLite: drop it yourself"
+        )
+    if not parsed.database or parsed.database == ":memory:":
+        return []
+    removed = []
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(parsed.database + suffix)
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def build_background(stack: SandboxStack) -> BackgroundWork:
     """Digests (and alerts, when their Slack side is installed) over the stack's Slack client, exactly as
     `kpibot serve` builds them; digest failures are reported in the alerts' fallback channel."""
@@ -87,14 +111,22 @@ def start_demo(
     prepare: bool = True,
     tick_interval: float | None = 3.0,
     background: bool = True,
+    new_database: bool = False,
 ) -> DemoApp:
-    """Everything `kpibot demo` runs, started and wired. Binds the page to `host:port` (port 0: any)."""
+    """Everything `kpibot demo` runs, started and wired. Binds the page to `host:port` (port 0: any).
+
+    `new_database` deletes the SQLite database first (once the port is ours, so a second demo on a busy
+    port cannot pull the database from under the first): the emulator's workspace is new on every start,
+    and incidents or digest runs of an earlier run would point at messages that no longer exist.
+    """
     config = load_config(config_dir)
     people = demo_people(config)
     clock = clock or ManualClock(datetime.now(UTC))
     page = DemoHTTPServer((host, port), None)  # bind first: a busy port fails before the slow part
     stoppers: list[Callable[[], None]] = [page.server_close]
     try:
+        if new_database:
+            delete_sqlite(database_url)
         stack = SandboxStack.start(
             config_dir=config_dir,
             database_url=database_url,

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App
 from bot import actions as ids
 from bot.alerts.jobs import ActionName, SlackAlertJobs
 from bot.answers import Answers
-from bot.blocks.alert import build_alert_list
+from bot.blocks.alert_list import build_alert_list
 from bot.blocks.primitives import Message, section
 from bot.grammar import CommandError, KpiRequest
 from bot.listeners.safety import guarded

@@ -6,6 +6,7 @@ from bot.sandbox.messages import Ephemeral, Message, MessageVersion, SlackFile
 from bot.sandbox.queries import flatten_text
 from bot.sandbox.recording import Call, Delivery
 from bot.sandbox.signing import SlackSigner, post_signed
+from bot.sandbox.socket_link import SocketLink
 from bot.sandbox.state import Channel, EmulatorError, MethodError, StateEvent, User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SlackEmulator",
     "SlackFile",
     "SlackSigner",
+    "SocketLink",
     "StateEvent",
     "User",
     "flatten_text",

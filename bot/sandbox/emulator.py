@@ -6,6 +6,8 @@
         client.chat_postMessage(channel="kpi-daily", text="hi")
         assert emu.messages("kpi-daily")[0].text == "hi"
 
+Socket Mode: `SlackEmulator(app_token="xapp-...")` turns it on; see socket_mode.py.
+
 Time: `clock` (seconds, or a kpi_core Clock such as ManualClock) drives message timestamps, rate limits and
 response_url expiry; default time.time. Request signatures use `signing_clock` (default time.time) because
 the bot checks them against its own wall clock.
@@ -28,6 +30,7 @@ from bot.sandbox.recording import Call, Delivery
 from bot.sandbox.response_urls import ResponseUrls
 from bot.sandbox.sending import SendingMixin
 from bot.sandbox.signing import SlackSigner
+from bot.sandbox.socket_mode import SocketModeMixin
 from bot.sandbox.state import EmulatorError, StateEvent
 from bot.sandbox.workspace import Workspace
 
@@ -46,7 +49,7 @@ def as_seconds(clock: Any) -> Callable[[], float]:
     raise TypeError("clock must be a callable returning seconds or an object with now() -> datetime")
 
 
-class SlackEmulator(EndpointsMixin, QueriesMixin, SendingMixin):
+class SlackEmulator(SocketModeMixin, EndpointsMixin, QueriesMixin, SendingMixin):
     """The local Slack. See the module docstring; docs/architecture.md places it in bot/sandbox/."""
 
     def __init__(
@@ -69,6 +72,7 @@ class SlackEmulator(EndpointsMixin, QueriesMixin, SendingMixin):
         verification_token: str = "sandbox-verification-token",
         chat_write_public: bool = False,
         request_url: str | None = None,
+        app_token: str | None = None,
     ) -> None:
         self.signing_secret, self.bot_token, self.host, self.port = signing_secret, bot_token, host, port
         self.verification_token = verification_token
@@ -89,6 +93,7 @@ class SlackEmulator(EndpointsMixin, QueriesMixin, SendingMixin):
         self._workspaces: dict[str, Workspace] = {}
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._init_socket_mode(app_token)  # app_token: the app-level token (xapp-...) that opens links
         self.workspace = self.add_workspace(
             team_id,
             bot_token=bot_token,
@@ -131,6 +136,7 @@ class SlackEmulator(EndpointsMixin, QueriesMixin, SendingMixin):
     def stop(self) -> None:
         """Stop serving; held (timeout-faulted) requests are released."""
         self._stopping.set()
+        self.close_socket_links()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

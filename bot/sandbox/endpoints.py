@@ -34,6 +34,7 @@ class EndpointsMixin:
     limiter: RateLimiter
     response_urls: ResponseUrls
     now: Callable[[], float]
+    socket_api_reply: Callable[[str, str | None, Call], Reply | None]  # socket_mode.py
 
     def _emitter(self, team: str | None) -> Any:
         raise NotImplementedError
@@ -56,6 +57,9 @@ class EndpointsMixin:
         if fault is not None and not fault.processed:
             call.fault = fault.kind
             return _fault_reply(fault)
+        socket_reply = self.socket_api_reply(method, token, call)  # apps.connections.open, app tokens
+        if socket_reply is not None:
+            return socket_reply
         handler = METHODS.get(method)
         if handler is None:
             return Reply(body={"ok": False, "error": "unknown_method", "req_method": method})

@@ -4,6 +4,7 @@ Routes:  POST|GET /api/<method>         the Web API (what SLACK_API_URL points a
          POST     /upload/v1/<token>    upload URLs from files.getUploadURLExternal
          POST     /response/<team>/<t>  response_url endpoints
          GET      /files/<id>/<name>    uploaded file bytes (so the demo page can show them in an <img>)
+         GET      /link/?ticket=<t>     Socket Mode WebSocket links from apps.connections.open
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         segments = [unquote(s) for s in parts.path.strip("/").split("/")]
         emulator = self.server.emulator
+        if verb == "GET" and segments == ["link"]:
+            self.close_connection = True  # the connection becomes the WebSocket, or ends after the refusal
+            try:
+                emulator.accept_socket_link(self, parts.query)
+            except Exception:
+                logger.exception("emulator failed on socket link %s", self.path)
+            return
         try:
             body = self._read_body()
             content_type = self.headers.get("Content-Type", "")

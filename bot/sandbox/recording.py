@@ -53,6 +53,9 @@ class Delivery:
 
     `status` is None when the bot could not be reached or did not answer within the timeout (Slack's
     3 seconds by default); `error` then says which ("operation_timeout", "connection_failed: ...").
+    Over Socket Mode (`transport` "socket") the request is an envelope on a WebSocket link (`url`): `body` is
+    the envelope JSON, `ack` the app's whole ack, `response_body` the JSON of its payload (if any), and
+    `status` 200 once acked.
     """
 
     kind: str  # slash_command, block_actions, event_callback, raw
@@ -68,6 +71,9 @@ class Delivery:
     error: str | None = None
     response_url: str | None = None
     trigger_id: str | None = None
+    transport: str = "http"  # or "socket"
+    envelope_id: str | None = None
+    ack: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,4 +88,5 @@ class Delivery:
             "response_body": self.response_body,
             "elapsed": self.elapsed,
             "error": self.error,
+            "transport": self.transport,
         }

@@ -3,6 +3,9 @@
 Each method blocks until the bot has answered (its ack), records a `Delivery`, and applies what Slack would
 (a slash command's ack body becomes the user's ephemeral reply; a failure becomes Slackbot's notice). The
 bot's later work (response_url, Web API calls) arrives on other threads: use `wait_for` to wait for it.
+
+`transport`: "http" posts to the request URL; "socket" sends an envelope over the app's Socket Mode link
+(socket_mode.py). The default is "socket" when the emulator has an app token (Socket Mode on), else "http".
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot.sandbox.messages import Ephemeral, Message
 from bot.sandbox.recording import Delivery
 from bot.sandbox.response_urls import ResponseUrls
 from bot.sandbox.signing import SLACK_TIMEOUT_SECONDS, SlackSigner, post_signed
+from bot.sandbox.socket_mode import Transport
 from bot.sandbox.state import EmulatorError
 from bot.sandbox.workspace import Workspace
 
@@ -37,6 +41,11 @@ class SendingMixin:
     signer: SlackSigner
     response_urls: ResponseUrls
     now: Callable[[], float]
+    _deliver_socket: Callable[..., Delivery]  # socket_mode.py
+
+    @property
+    def socket_mode(self) -> bool:  # SocketModeMixin's (earlier in the MRO) is the real one
+        raise NotImplementedError
 
     def _ws(self, team: str | None) -> Workspace:
         raise NotImplementedError
@@ -56,6 +65,7 @@ class SendingMixin:
         timestamp_skew: float = 0,
         timeout: float = SLACK_TIMEOUT_SECONDS,
         team: str | None = None,
+        transport: Transport | None = None,
     ) -> Delivery:
         """`user` types `{command} {text}` in `channel` (ids, names or emails). Returns the bot's answer."""
         with self._lock:
@@ -85,6 +95,7 @@ class SendingMixin:
             forge=forge_signature,
             skew=timestamp_skew,
             team=ws.team_id,
+            transport=transport,
         )
         delivery.response_url, delivery.trigger_id = response_url, fields["trigger_id"]
         if (
@@ -119,6 +130,7 @@ class SendingMixin:
         timestamp_skew: float = 0,
         timeout: float = SLACK_TIMEOUT_SECONDS,
         team: str | None = None,
+        transport: Transport | None = None,
     ) -> Delivery:
         """`user` clicks the element `action_id` in the message `ts` of `channel` (a channel message, or an
         ephemeral one shown to `user`). `value` picks among buttons sharing an action_id; `selected` is the
@@ -167,6 +179,7 @@ class SendingMixin:
             forge=forge_signature,
             skew=timestamp_skew,
             team=ws.team_id,
+            transport=transport,
         )
         delivery.response_url, delivery.trigger_id = response_url, payload["trigger_id"]
         return delivery
@@ -181,6 +194,7 @@ class SendingMixin:
         forge_signature: bool = False,
         timestamp_skew: float = 0,
         team: str | None = None,
+        transport: Transport | None = None,
     ) -> Delivery:
         """An Events API `event_callback` wrapping `event` (e.g. {"type": "app_mention", ...}), as JSON."""
         with self._lock:
@@ -212,6 +226,7 @@ class SendingMixin:
             forge=forge_signature,
             skew=timestamp_skew,
             team=ws.team_id,
+            transport=transport,
         )
 
     def send_signed(
@@ -235,6 +250,7 @@ class SendingMixin:
             forge=forge_signature,
             skew=timestamp_skew,
             team=None,
+            transport="http",
         )
 
     def _deliver(
@@ -249,7 +265,12 @@ class SendingMixin:
         team: str | None,
         timeout: float = SLACK_TIMEOUT_SECONDS,
         content_type: str = "application/x-www-form-urlencoded",
+        transport: Transport | None = None,
     ) -> Delivery:
+        if (transport or ("socket" if self.socket_mode else "http")) == "socket":
+            if forge or skew or app_url:
+                raise EmulatorError("Socket Mode envelopes are not signed and go to no URL")
+            return self._deliver_socket(kind, fields, team=team, timeout=timeout)
         url = app_url or self.request_url
         if not url:
             raise EmulatorError("no app URL: pass app_url= or set emulator.request_url")

@@ -158,7 +158,7 @@ class StateEvent:
 
     kind is one of: message, message_changed, message_deleted, ephemeral, ephemeral_changed,
     ephemeral_deleted, file_uploaded, file_shared, channel_created, channel_changed, user_added,
-    api_call, delivery.
+    api_call, delivery, socket_opened, socket_closed (Socket Mode links; data has the link id).
     """
 
     seq: int

@@ -5,17 +5,19 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.cli.demo import delete_sqlite
+from bot.demo import DemoError, start_demo
+from bot.demo.launch import delete_sqlite
 from tests.conftest import DEMO_CONFIG
 
 
 def test_a_busy_port_fails_before_preparing_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kpibot.db'}")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo.db").write_text("another demo's database")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -28,7 +30,7 @@ def test_a_busy_port_fails_before_preparing_anything(tmp_path: Path, monkeypatch
         f"cannot serve the page on 127.0.0.1:{port}" in result.output
         and f"--port {port + 1}" in result.output
     )
-    assert not (tmp_path / "kpibot.db").exists()
+    assert (tmp_path / "data" / "demo.db").read_text() == "another demo's database"  # left alone
 
 
 def test_fresh_deletes_the_sqlite_files_only(tmp_path: Path) -> None:
@@ -41,5 +43,22 @@ def test_fresh_deletes_the_sqlite_files_only(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == ["kpibot.db", "kpibot.db-shm", "kpibot.db-wal"]
     assert keep.exists() and delete_sqlite(f"sqlite:///{database}") == []
     assert delete_sqlite("sqlite://") == []
-    with pytest.raises(click.ClickException, match="only deletes SQLite files"):
+    with pytest.raises(DemoError, match="only SQLite files are deleted, and postgresql is not SQLite"):
         delete_sqlite("postgresql://kpibot@localhost/kpibot")
+
+
+def test_a_new_database_on_every_start(tmp_path: Path) -> None:
+    """The emulator's Slack is new on every start: so is the database (no incidents of a previous run)."""
+    database = tmp_path / "demo.db"
+    database.write_text("a previous run")
+    with start_demo(
+        config_dir=DEMO_CONFIG,
+        database_url=f"sqlite:///{database}",
+        new_database=True,
+        port=0,
+        prepare=False,
+        tick_interval=None,
+        background=False,
+    ) as app:
+        assert database.read_bytes().startswith(b"SQLite format 3")
+        assert app.controller.background is None

@@ -391,3 +391,47 @@ def _together(*work: object) -> None:
         thread.join()
     if errors:
         raise errors[0]
+
+
+# ------------------------------------------------------------------------------------------ storms
+def test_a_storm_shares_one_message_per_destination(tmp_path: Path, clock: ManualClock) -> None:
+    rules = [
+        {**RULE, "name": f"Churn above {level}", "condition": f"churn_rate > {level}%"}
+        for level in (4, 4.1, 4.2, 4.4, 4.5)
+    ]
+    config = write_config(tmp_path / "config", rules=rules)
+    for tl in open_timeline(config, clock, f"sqlite:///{tmp_path / 'kpibot.db'}"):
+        tl.record("churn_rate", 4.6).tick()
+        tl.expect(
+            post(
+                "#exec-alerts",
+                "5 alerts at once: 5 critical",
+                "<!here>",
+                "#1 Churn above 4",
+                "#5 Churn above 4.5",
+            ),
+            post("@cro", "5 alerts at once", excludes=SILENT),
+            post("@head-of-cs", "5 alerts at once", excludes=SILENT),
+            label="one message per destination",
+        )
+        message = tl.message("#exec-alerts")
+        assert len([b for b in message.blocks if b["type"] == "actions"]) == 5
+        tl.clicks += 1
+        tl.emulator.click(
+            user=tl.stack.user("cro"),
+            channel=tl.channel_id("#exec-alerts"),
+            ts=message.ts,
+            action_id=ids.encode_action_id(ids.ALERT_ACK, discriminator="3"),
+        )
+        tl.expect(
+            *notes(COPIES, "#3 Churn above 4.2", "Acknowledged by Rita Revenue"), label="ack one of five"
+        )
+        tl.advance(hours=1).record("churn_rate", 3.0).tick()
+        tl.expect(
+            *[
+                reply(c, "#1 Churn above 4*: Resolved", "#5 Churn above 4.5*: Resolved", excludes=SILENT)
+                for c in COPIES
+            ],
+            *[update(c, "5 alerts, all resolved", buttons=False) for c in COPIES],
+            label="all resolved: one combined note and one edit per destination",
+        )

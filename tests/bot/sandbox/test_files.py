@@ -118,3 +118,22 @@ def test_multipart_upload_is_accepted(emu: SlackEmulator, client: WebClient) -> 
     )
     urllib.request.urlopen(request).close()
     assert emu.file(step1["file_id"]).content == b"hello"
+
+
+def test_an_ephemeral_may_show_a_file_its_viewer_can_see(emu: SlackEmulator, client: WebClient) -> None:
+    """A chart shared into Ana's DM with the bot can illustrate an ephemeral message to Ana in #general,
+    but not one to Bob, nor a message everyone in #general sees."""
+    ana, bob = emu.user("ana").id, emu.user("bob").id
+    dm = client.conversations_open(users=ana)["channel"]["id"]
+    file_id = client.files_upload_v2(content=PNG, filename="mrr.png", channel=dm)["file"]["id"]
+    client.chat_postEphemeral(channel="general", user=ana, text="MRR", blocks=[image_block(file_id)])
+    assert emu.ephemerals(ana)[-1].blocks[0]["slack_file"]["id"] == file_id
+    for post in (
+        lambda: client.chat_postEphemeral(
+            channel="general", user=bob, text="MRR", blocks=[image_block(file_id)]
+        ),
+        lambda: client.chat_postMessage(channel="general", text="MRR", blocks=[image_block(file_id)]),
+    ):
+        with pytest.raises(SlackApiError) as info:
+            post()
+        assert info.value.response["error"] == "invalid_blocks"
