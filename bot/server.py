@@ -60,11 +60,11 @@ class HttpServer:
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)  # type: ignore[union-attr]
+        return int(self._server.effective_port)
 
     @property
     def url(self) -> str:
-        host = self._server.effective_host  # type: ignore[union-attr]
+        host = self._server.effective_host
         return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self.port}"
 
     def serve_forever(self) -> None:

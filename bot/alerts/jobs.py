@@ -26,7 +26,7 @@ from bot.alerts.delivery import DeliveryReport, no_retry_client
 from bot.alerts.destinations import DestinationResolver
 from bot.alerts.messages import MessageAssembler
 from bot.alerts.names import PeopleNames
-from bot.alerts.pacing import Pacer
+from bot.alerts.pacing import Pacer, manual_pacer
 from bot.alerts.permissions import ActionGate
 from bot.alerts.sender import OutboxSender
 from bot.blocks.alert import IncidentView
@@ -37,6 +37,7 @@ from kpi_core.alerts.evaluator import TickReport, evaluate_alerts
 from kpi_core.alerts.lifecycle import Incident
 from kpi_core.alerts.rules import AlertRule, compile_all
 from kpi_core.alerts.store import IncidentStore
+from kpi_core.clock import Clock, ManualClock
 from kpi_core.digests.content import OpenAlert
 from kpi_core.runtime import Runtime
 from kpi_core.storage.alert_models import OutboxRow
@@ -66,6 +67,12 @@ class ActResult:
     ok: bool
     text: str
     incident: Incident | None = None
+
+
+def default_pacer(clock: Clock) -> Pacer:
+    """Real seconds on the wall clock; on a ManualClock (tests, the demo, benchmarks) waiting moves that
+    clock instead, so simulated time never sleeps for real (the emulator's rate limits follow that clock)."""
+    return manual_pacer(clock) if isinstance(clock, ManualClock) else Pacer()
 
 
 class SlackAlertJobs:
@@ -104,7 +111,7 @@ class SlackAlertJobs:
             clock=runtime.clock,
             worker_id=self.worker,
             resolver=self.resolver,
-            pacer=pacer,
+            pacer=pacer or default_pacer(runtime.clock),
         )
         self.gate = ActionGate(
             self.client,

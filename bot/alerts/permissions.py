@@ -66,8 +66,8 @@ class ActionGate:
         allowed = self._user_ids(allowed_actors(facts, decisions))
         if policy == "anyone" or user_id in allowed:
             return Permission(True)
-        in_channel = policy == "channel_members" and any(self._is_member(user_id, c.channel) for c in copies)
-        channels = " or ".join(dict.fromkeys(c.destination for c in copies if c.destination.startswith("#")))
+        in_channel = policy == "channel_members" and any(self._can_see(user_id, c) for c in copies)
+        channels = " or ".join(sorted({c.destination for c in copies if c.destination.startswith("#")}))
         permission = check_permission(
             policy, user_id=user_id, in_channel=in_channel, allowed_users=allowed, channel=channels or None
         )
@@ -87,6 +87,15 @@ class ActionGate:
             if user:
                 found.add(user)
         return found
+
+    def _can_see(self, user_id: str, copy: IncidentMessage) -> bool:
+        """A channel copy: a member of that channel. A DM copy: its recipient (no API call needed)."""
+        if self._resolver.is_dm(copy.destination):
+            try:
+                return self._resolver.user_id(copy.destination) == user_id
+            except SlackError:
+                return False
+        return self._is_member(user_id, copy.channel)
 
     def _is_member(self, user_id: str, channel: str) -> bool:
         cursor: str | None = None

@@ -156,7 +156,8 @@ def find_rule(runtime: Runtime, name: str) -> AlertRule:
         )
     spellings = {s: r.key for r in rules for s in (r.key, r.name)}
     close = difflib.get_close_matches(name, list(spellings), n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(spellings[c]) for c in close)}?" if close else ""
+    keys = list(dict.fromkeys(spellings[c] for c in close))
+    hint = f" Did you mean {' or '.join(repr(k) for k in keys)}?" if keys else ""
     known = "" if close else f" Rules: {', '.join(r.key for r in rules[:15]) or 'none'}."
     raise click.ClickException(f"no alert rule called {name!r}.{hint}{known}")
 

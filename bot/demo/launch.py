@@ -88,13 +88,20 @@ def delete_sqlite(url: str) -> list[Path]:
     return removed
 
 
-def build_background(stack: SandboxStack) -> BackgroundWork:
-    """Digests (and alerts, when their Slack side is installed) over the stack's Slack client, exactly as
-    `kpibot serve` builds them; digest failures are reported in the alerts' fallback channel."""
+def build_background(stack: SandboxStack, clock: ManualClock) -> BackgroundWork:
+    """Digests and alerts over the stack's Slack client, as `kpibot serve` builds them, with two demo
+    choices: digest failures are reported in the alerts' fallback channel, and the alert sender paces its
+    posts (one a second per channel) in the demo's simulated time, which the emulator's own rate limits
+    also follow, so "+1 week" takes seconds, not the minutes a week of repeats would take in real time."""
+    from bot.alerts.jobs import SlackAlertJobs
+    from bot.alerts.pacing import manual_pacer
     from bot.background import build_background as build
 
+    alerts = stack.answers.alerts  # the jobs the app's buttons use: one instance for the whole demo
+    if not isinstance(alerts, SlackAlertJobs):
+        raise DemoError("the bot has no alert jobs (bot.listeners.alerts did not register)")
+    alerts.sender.pacer = manual_pacer(clock)
     fallback = stack.runtime.config.alerts.fallback_channel
-    alerts = getattr(stack.answers, "alerts", None)  # the SlackAlertJobs the app's listeners use
     return build(
         stack.runtime, client=stack.app.client, answers=stack.answers, alerts=alerts, ops_channel=fallback
     )
@@ -139,7 +146,7 @@ def start_demo(
         summary = prepare_demo(stack.runtime, now=clock.now()) if prepare else None
         hub = EventHub()
         stoppers.append(stack.emulator.subscribe(hub.on_state_event))
-        work = build_background(stack) if background else None
+        work = build_background(stack, clock) if background else None
         controller = DemoController(stack=stack, clock=clock, hub=hub, background=work)
         page.controller = controller
         thread = threading.Thread(

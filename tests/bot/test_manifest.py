@@ -42,6 +42,9 @@ def test_manifest_scopes_are_exactly_the_ones_the_code_uses() -> None:
         "users:read.email": r"users_lookupByEmail",
         "channels:read": r"conversations_list",
         "groups:read": r"conversations_list",
+        "channels:history": r"conversations\.history",  # bot/alerts: finding a post an interrupted send made
+        "groups:history": r"conversations\.history",
+        "im:history": r"conversations\.history",
     }
     assert scopes == set(needed_by)
     source = "\n".join(p.read_text() for p in Path(REPO / "bot").rglob("*.py") if "sandbox" not in p.parts)

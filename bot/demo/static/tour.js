@@ -73,11 +73,11 @@ function setupRecord(kpis) {
 
 export function setupTour(state) {
   document.querySelectorAll("[data-advance]").forEach((button) => button.addEventListener("click", () =>
-    busy("advancing the clock…", () => api("/api/advance", { hours: Number(button.dataset.advance) })).then((r) => r && showClock(r.now))));
+    busy("advancing…", () => api("/api/advance", { hours: Number(button.dataset.advance) })).then((r) => r && showClock(r.now))));
   const digests = $("#digest-buttons");
   digests.innerHTML = state.digests.map((d) => `<button type="button" data-digest="${esc(d.name)}" title="${esc(d.title)}: ${esc(d.schedule)} (${esc(d.tz)})">${esc(d.name[0].toUpperCase() + d.name.slice(1))}</button>`).join("");
   digests.querySelectorAll("[data-digest]").forEach((button) => button.addEventListener("click", () =>
-    busy(`posting the ${button.dataset.digest} digest…`, () => api("/api/digest", { name: button.dataset.digest }))));
+    busy("posting…", () => api("/api/digest", { name: button.dataset.digest }))));
   setupRecord(state.kpis);
   if (!state.background) {
     document.querySelectorAll("[data-advance],[data-digest]").forEach((b) => { b.title = "Digests and alerts are off in this demo"; });

@@ -47,12 +47,11 @@ def churn_alert(stack: SandboxStack, where: str) -> Any:
 
 def ack_button(message: Any, incident_id: int) -> str:
     """The Acknowledge button of this incident (a storm message has one per incident)."""
+    ack = ids.encode_action_id(ids.ALERT_ACK)
     for block in message.blocks:
-        for element in block.get("elements") or []:
-            args = ids.decode_action_id(element.get("action_id", "x:y"), element.get("value")).args
-            if element.get("action_id", "").startswith(ids.encode_action_id(ids.ALERT_ACK)) and args.get(
-                "id"
-            ) == str(incident_id):
+        for element in block.get("elements") or [] if block["type"] == "actions" else []:
+            args = ids.decode_action_id(element["action_id"], element.get("value")).args
+            if element["action_id"].startswith(ack) and args.get("id") == str(incident_id):
                 return str(element["action_id"])
     raise AssertionError(f"no Acknowledge for #{incident_id}")
 
@@ -85,7 +84,7 @@ def test_record_critical_then_refused_then_acknowledged(demo: SandboxStack, cloc
         action_id=ids.encode_action_id(ids.ALERT_ACK),
     )
     [refusal] = demo.emulator.wait_for(lambda: demo.emulator.ephemerals(dana)[before:], timeout=10)
-    assert "Only members of #kpi-alerts or #exec-alerts can act" in refusal.text
+    assert "Only members of #exec-alerts or #kpi-alerts can act" in refusal.text
     assert "Nothing was changed" in refusal.text
     assert "Acknowledged by" not in text_of(churn_alert(demo, "exec-alerts"))
 
