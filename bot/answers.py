@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from slack_sdk import WebClient
@@ -138,7 +139,7 @@ class Answers:
         )
 
     def chart(self, snapshot: KpiSnapshot) -> ChartImage:
-        return self.charts.get_or_render(chart_cache_key(snapshot), lambda: render_kpi_chart(snapshot))
+        return self.charts.get_or_render(chart_cache_key(snapshot), partial(render_kpi_chart, snapshot))
 
     def kpi_list(self, category_name: str) -> list[Message]:
         catalog = self.runtime.service.catalog
@@ -167,7 +168,7 @@ class Answers:
         chart = None
         if panels:
             key = ("dashboard", *(chart_cache_key(s) for p in panels for s in p.snapshots))
-            chart = self.charts.get_or_render(key, lambda: render_panels(panels, title="KPI trends"))
+            chart = self.charts.get_or_render(key, partial(render_panels, panels, title="KPI trends"))
         file_id = share_chart(self.client, chart, channel=chart_channel) if chart and chart_channel else None
         return build_dashboard(
             headline=data.headline,

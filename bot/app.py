@@ -10,6 +10,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.answers import Answers
+from bot.charts import ChartCache
+from bot.charts.pool import RenderPool
 from bot.listeners import actions, alerts, commands
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
@@ -41,7 +43,8 @@ def create_app(
         token_verification_enabled=False,
         request_verification_enabled=True,
     )
-    answers = Answers(runtime=runtime, client=client)
+    charts = ChartCache(pool=RenderPool(settings.render_processes).start())
+    answers = Answers(runtime=runtime, client=client, charts=charts)
     commands.register(app, answers)
     actions.register(app, answers)
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts

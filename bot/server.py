@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class KpibotWsgi:
@@ -50,9 +51,7 @@ class KpibotWsgi:
 class HttpServer:
     """waitress on a real port, startable in a thread (tests, benchmarks, the demo) or in the foreground."""
 
-    def __init__(
-        self, wsgi: KpibotWsgi, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16
-    ) -> None:
+    def __init__(self, wsgi: WsgiApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> None:
         from waitress.server import create_server
 
         self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="kpibot")

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="UTC", alias="KPIBOT_TIMEZONE")
     port: int = Field(default=3000, alias="PORT")
     ops_channel: str = Field(default="", alias="KPIBOT_OPS_CHANNEL")
+    # Worker processes drawing charts (0: draw in the request thread). See bot/charts/pool.py.
+    render_processes: int = Field(default=2, ge=0, le=32, alias="KPIBOT_RENDER_PROCESSES")
 
     def require_slack(self, *, socket_mode: bool = False) -> None:
         """Fail fast, naming the variable to set, when a Slack secret is missing."""

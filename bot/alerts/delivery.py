@@ -75,6 +75,16 @@ def metadata(items: Sequence[OutboxItem]) -> dict[str, Any]:
     }
 
 
+def outcome_unknown(items: Sequence[OutboxItem]) -> bool:
+    """Whether an earlier attempt of these rows may have reached Slack: it timed out, the connection
+    dropped, Slack answered 5xx, or the sender died holding the claim. Not after a 429 or a deferral."""
+    for item in items:
+        error = item.last_error or ""
+        if item.attempts > 1 and not (error.endswith(": ratelimited") or error.startswith("deferred")):
+            return True
+    return False
+
+
 def find_posted(
     slack: CountingClient, channel: str, items: Sequence[OutboxItem], *, thread_ts: str | None
 ) -> str | None:

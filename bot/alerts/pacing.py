@@ -38,6 +38,14 @@ DEFAULT_LIMITS: dict[str, Limit] = {
 }
 
 
+class Deferred(Exception):
+    """The channel is held back (Slack's Retry-After) for longer than is worth waiting inside a drain."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited: {seconds:.0f} s to wait")
+        self.seconds = seconds
+
+
 class Pacer:
     """`wait_turn(kind, channel)` blocks until that write may go; `hold(...)` after a 429."""
 
@@ -52,6 +60,8 @@ class Pacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._tat: dict[tuple[str, str], float] = {}  # theoretical arrival time per bucket
+        self._held: dict[tuple[str, str], float] = {}  # after a 429: nothing before this time
+        self.max_hold_wait = 2.0  # a longer Retry-After defers the row instead of blocking the drain
         self._lock = threading.Lock()
         self.waited = 0.0  # total seconds spent waiting (reports and benchmarks)
 
@@ -65,19 +75,30 @@ class Pacer:
         return (kind, channel if limit is None or limit.per_channel else "*")
 
     def reserve(self, kind: WriteKind, channel: str) -> float:
-        """Take the next slot for this write; returns the seconds to wait before making it."""
+        """Take the next slot for this write; returns the seconds to wait before making it. Raises Deferred
+        while the channel is held back by a Retry-After longer than `max_hold_wait`."""
+        with self._lock:
+            held = self._held.get((kind, channel), 0.0) - self._monotonic()
+            if held > self.max_hold_wait:
+                raise Deferred(held)
         limit = self.limits.get(kind)
         if limit is None:
-            return 0.0
+            return self._wait_held(held)
         key = self._key(kind, channel)
         with self._lock:
             now = self._monotonic()
             tat = max(self._tat.get(key, now), now)
             wait = tat - limit.interval * (limit.burst - 1) - now
-            wait = wait if wait > 1e-6 else 0.0  # float noise is not a wait
-            self._tat[key] = tat + limit.interval
+            wait = max(wait if wait > 1e-6 else 0.0, held)  # float noise is not a wait
+            self._tat[key] = max(tat, now + wait) + limit.interval
             self.waited += wait
             return wait
+
+    def _wait_held(self, held: float) -> float:
+        wait = max(0.0, held)
+        with self._lock:
+            self.waited += wait
+        return wait
 
     def wait_turn(self, kind: WriteKind, channel: str) -> float:
         """Block until the write may go; returns the seconds waited."""
@@ -88,13 +109,9 @@ class Pacer:
 
     def hold(self, kind: WriteKind, channel: str, seconds: float) -> None:
         """Slack said wait (Retry-After): nothing more of this kind there before then, in this process."""
-        limit = self.limits.get(kind)
-        if limit is None:
-            return
-        key = self._key(kind, channel)
         with self._lock:
-            until = self._monotonic() + seconds + limit.interval * (limit.burst - 1)
-            self._tat[key] = max(self._tat.get(key, until), until)
+            until = self._monotonic() + seconds
+            self._held[(kind, channel)] = max(self._held.get((kind, channel), until), until)
 
 
 def manual_pacer(clock: ManualClock, *, limits: dict[str, Limit] | None = None) -> Pacer:

@@ -29,13 +29,14 @@ from bot.alerts.delivery import (
     find_posted,
     metadata,
     no_retry_client,
+    outcome_unknown,
     round_robin,
     route_mentions,
 )
 from bot.alerts.destinations import DestinationResolver
 from bot.alerts.grouping import Group, plan, sharing
 from bot.alerts.messages import MessageAssembler
-from bot.alerts.pacing import Pacer
+from bot.alerts.pacing import Deferred, Pacer
 from bot.blocks.alert import AlertMessage
 from bot.blocks.alert_list import build_group_message
 from bot.blocks.primitives import Message
@@ -138,6 +139,17 @@ class OutboxSender:
                     self._reply(slack, items, live, copy)
                 self._update(slack, copy, first)
                 channel, ts = copy.channel, copy.ts
+        except Deferred as held:  # the channel is held back by a Retry-After: later, without calling Slack
+            for item in items:
+                self.store.mark_retry(
+                    item.id,
+                    worker_id=self.worker_id,
+                    now=self.clock.now(),
+                    retry_after=timedelta(seconds=held.seconds),
+                    error=f"deferred: {held}",
+                )
+            report.retried += len(items)
+            return
         except Exception as error:
             for item in items:
                 self._failed(item, classify(error), slack.channel, report)
@@ -156,7 +168,7 @@ class OutboxSender:
     ) -> tuple[str, str]:
         first = items[0]
         channel = self.resolver.channel_for(first.destination)
-        if any(item.attempts > 1 for item in items):
+        if outcome_unknown(items):
             found = find_posted(slack, channel, items, thread_ts=None)
             if found is not None:
                 return channel, found
@@ -189,9 +201,7 @@ class OutboxSender:
         incidents: list[Incident],
         copy: IncidentMessage,
     ) -> None:
-        if any(item.attempts > 1 for item in items) and find_posted(
-            slack, copy.channel, items, thread_ts=copy.ts
-        ):
+        if outcome_unknown(items) and find_posted(slack, copy.channel, items, thread_ts=copy.ts):
             return
         titled = self.shared(copy)
         notes = [

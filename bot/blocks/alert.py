@@ -144,7 +144,8 @@ def build_incident_message(
     pairs = [
         ("KPI", escape(view.kpi_name)),
         ("Value", view.value),
-        ("Alert when", escape(view.threshold) if view.threshold else "—"),
+        # "value > 4%", never a bare "> 4%": a line starting with ">" is a blockquote in mrkdwn
+        ("Alert when", f"value {escape(view.threshold)}" if view.threshold else "—"),
         ("Severity", severity_label(view.severity)),
     ]
     if view.evaluation:

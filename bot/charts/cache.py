@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.charts.image import ChartImage
 from bot.charts.panels import Panel
+from bot.charts.pool import RenderPool
 from kpi_core.snapshot import KpiSnapshot
 
 # Bump when the drawing changes, so a long-lived cache never serves an old look.
@@ -86,10 +87,11 @@ class _Flight:
 class ChartCache:
     """LRU of ChartImage by key; safe to share between threads. Render errors are not cached."""
 
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, max_entries: int = 256, *, pool: RenderPool | None = None) -> None:
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, not {max_entries}")
         self.max_entries = max_entries
+        self.pool = pool or RenderPool(processes=0)
         self._changed = threading.Condition(threading.Lock())
         self._entries: OrderedDict[Hashable, ChartImage] = OrderedDict()
         self._flights: dict[Hashable, _Flight] = {}
@@ -105,7 +107,10 @@ class ChartCache:
             return image
 
     def get_or_render(self, key: Hashable, render: Callable[[], ChartImage]) -> ChartImage:
-        """The cached image for `key`, or `render()`'s result (stored). One render per key at a time."""
+        """The cached image for `key`, or `render()`'s result (stored). One render per key at a time.
+
+        Pass a `functools.partial` of a renderer so a render pool can draw it in a worker process.
+        """
         with self._changed:
             image = self._entries.get(key)
             if image is not None:
@@ -118,7 +123,7 @@ class ChartCache:
             flight = self._flights[key] = _Flight()
             self._misses += 1
         try:
-            image = render()
+            image = self.pool.render(render)
         except BaseException as error:
             with self._changed:
                 flight.error, flight.done = error, True

@@ -51,3 +51,4 @@ def register(cli: click.Group) -> None:
         finally:
             if background is not None:
                 background.stop()
+            answers.charts.pool.close()

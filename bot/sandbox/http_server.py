@@ -68,6 +68,7 @@ def parse_args(query: str, body: bytes, content_type: str) -> tuple[dict[str, An
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # Slack does not reset connections under a burst; the default backlog is 5
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:

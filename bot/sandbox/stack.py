@@ -82,7 +82,8 @@ class SandboxStack:
             DATABASE_URL=database_url,
             KPIBOT_CONFIG=Path(config_dir),
             KPIBOT_TIMEZONE=timezone,
-            **dict(extra_settings or {}),
+            # charts drawn in-process unless asked otherwise: a stack starts in milliseconds
+            **{"KPIBOT_RENDER_PROCESSES": 0, **dict(extra_settings or {})},
         )
         runtime = Runtime.create(settings, clock=clock)
         app, answers = create_app(settings, runtime=runtime, socket_mode=socket_mode)
@@ -123,6 +124,7 @@ class SandboxStack:
         if self.socket_handler is not None:
             close_socket_mode(self.socket_handler.client, self.emulator)
         self.emulator.stop()
+        self.answers.charts.pool.close()
         self.runtime.close()
 
     def __enter__(self) -> SandboxStack:

@@ -65,7 +65,7 @@ def test_firing_message_has_everything_and_four_controls() -> None:
     assert fields == [
         "*KPI*\nChurn Rate",
         "*Value*\n4.6%",
-        "*Alert when*\n&gt; 4%",
+        "*Alert when*\nvalue &gt; 4%",
         "*Severity*\n🔴 Critical",
         "*Evaluated*\n2 consecutive days",
         "*Period*\nFri 20 Nov 2026",

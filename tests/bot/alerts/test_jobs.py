@@ -128,3 +128,21 @@ def test_open_alerts_for_digests_and_the_dashboard(make_worker: Any) -> None:
     assert alerts[1].since == datetime(2026, 11, 21, 14, tzinfo=UTC)
     assert w.jobs.open_alerts()(w.clock.now() + timedelta(days=8))[1:] == []  # a week later: gone
     assert w.jobs.open_alert_lines() == ["🔴 *Churn Rate Spike*: Churn Rate is 4.6% (&gt; 4%)"]
+
+
+def test_resolved_by_hand_then_reopened_while_the_condition_holds(worker: Worker) -> None:
+    w = worker
+    incident_id = fired(w)
+    result = w.jobs.act("resolve", incident_id, user=w.emulator.user("cro").id, expected_version=1)
+    assert result.ok and result.text == "Resolved alert #1 (Churn Rate Spike)."
+    w.watch.expect(
+        *[reply(c, "Resolved by Rita Revenue at 20 Nov 14:00 UTC", excludes=SILENT) for c in COPIES],
+        *[update(c, "Resolved by Rita Revenue", buttons=False) for c in COPIES],
+    )
+    w.clock.advance(minutes=5)
+    w.jobs.tick(w.clock.now())  # still above 4%: the next check re-opens the same incident
+    w.watch.expect(
+        *[reply(c, "Fired again", excludes=SILENT) for c in COPIES],
+        *[update(c, "Firing since 20 Nov 14:05 UTC", buttons=True) for c in COPIES],
+    )
+    assert [i.id for i in w.jobs.store.open_incidents()] == [incident_id]

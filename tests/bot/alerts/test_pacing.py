@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.alerts.pacing import Limit, Pacer, manual_pacer
+import pytest
+
+from bot.alerts.pacing import Deferred, Limit, Pacer, manual_pacer
 from kpi_core.clock import ManualClock
 
 
@@ -41,9 +43,19 @@ def test_a_429_holds_the_channel_back_for_retry_after() -> None:
     paced, time = pacer()
     paced.wait_turn("post", "C1")
     paced.hold("post", "C1", 30)
-    assert paced.wait_turn("post", "C1") == 30.0
+    with pytest.raises(Deferred) as deferred:  # too long to wait inside a drain: the row is retried later
+        paced.wait_turn("post", "C1")
+    assert deferred.value.seconds == 30.0
     assert paced.wait_turn("post", "C2") == 0.0
-    assert time.sleeps == [30.0]
+    time.now += 29
+    assert paced.wait_turn("post", "C1") == 1.0  # a short remainder is waited out
+    assert time.sleeps == [1.0]
+
+
+def test_a_hold_applies_even_without_a_limit() -> None:
+    paced, _time = pacer(update=Limit(interval=1.2, burst=20, per_channel=False))
+    paced.hold("post", "C1", 1.5)
+    assert paced.reserve("post", "C1") == 1.5
 
 
 def test_time_passing_frees_the_slot() -> None:

@@ -1,0 +1,48 @@
+"""Charts drawn in worker processes are the same charts, and a dead worker never loses an image."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from functools import partial
+
+from bot.charts import ChartCache, chart_cache_key, render_kpi_chart
+from bot.charts.image import ChartImage
+from bot.charts.pool import RenderPool
+from kpi_core.snapshot import KpiSnapshot
+from tests.bot.charts.helpers import CHURN, CHURN_VALUES, snapshot
+
+
+def churn() -> KpiSnapshot:
+    return snapshot(CHURN, CHURN_VALUES)
+
+
+def _crash_in_a_worker() -> ChartImage:
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)  # a worker dying mid-render (out of memory, a segfault, ...)
+    return render_kpi_chart(churn())
+
+
+def test_a_pool_draws_the_same_png_as_the_request_thread() -> None:
+    one = churn()
+    pool = RenderPool(processes=1).start()
+    try:
+        cache = ChartCache(pool=pool)
+        pooled = cache.get_or_render(chart_cache_key(one), partial(render_kpi_chart, one))
+    finally:
+        pool.close()
+    assert pooled.png == render_kpi_chart(one).png
+
+
+def test_a_dead_worker_falls_back_to_drawing_in_process() -> None:
+    pool = RenderPool(processes=1)
+    try:
+        assert pool.render(partial(_crash_in_a_worker)).png.startswith(b"\x89PNG")
+        assert pool.render(partial(render_kpi_chart, churn())).png.startswith(b"\x89PNG")
+    finally:
+        pool.close()
+
+
+def test_without_processes_or_with_a_lambda_it_draws_in_the_calling_thread() -> None:
+    one = churn()
+    assert RenderPool(0).render(lambda: render_kpi_chart(one)).png.startswith(b"\x89PNG")
