@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.blocks_check import parse_blocks_arg, validate_blocks
+from bot.sandbox.blocks_check import parse_blocks_arg, parse_object_list, validate_blocks
 from bot.sandbox.state import Channel, MethodError
 from bot.sandbox.workspace import Workspace
 
@@ -111,15 +111,9 @@ def parse_content(
 
 
 def _parse_attachments(value: Any) -> list[dict[str, Any]] | None:
-    if value is None or value == "":
+    value = parse_object_list(value, error="invalid_attachments")
+    if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise MethodError("invalid_attachments") from None
-    if not isinstance(value, list) or not all(isinstance(a, dict) for a in value):
-        raise MethodError("invalid_attachments")
     if len(value) > MAX_ATTACHMENTS:
         raise MethodError("too_many_attachments")
     return value

@@ -76,18 +76,23 @@ def _block_types() -> frozenset[str]:
 BLOCK_TYPES = _block_types()  # every block type this slack_sdk version models
 
 
-def parse_blocks_arg(value: Any) -> list[dict[str, Any]] | None:
-    """The `blocks` argument as sent: a JSON string (form bodies) or a list (JSON bodies)."""
+def parse_object_list(value: Any, *, error: str) -> list[dict[str, Any]] | None:
+    """A list-of-objects argument as sent: a JSON string (form bodies) or a list (JSON bodies)."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            raise MethodError("invalid_blocks_format") from None
+            raise MethodError(error) from None
     if not isinstance(value, list) or not all(isinstance(b, dict) for b in value):
-        raise MethodError("invalid_blocks_format")
+        raise MethodError(error)
     return value
+
+
+def parse_blocks_arg(value: Any) -> list[dict[str, Any]] | None:
+    """The `blocks` argument as sent."""
+    return parse_object_list(value, error="invalid_blocks_format")
 
 
 def validate_blocks(blocks: list[dict[str, Any]], *, file_check: FileCheck | None = None) -> None:

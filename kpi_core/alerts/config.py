@@ -10,9 +10,9 @@ Cross-file problems (unknown KPIs, units, targets) come from `AlertsConfig.check
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from kpi_core.alerts.common import (
     SEVERITIES,
@@ -59,6 +59,17 @@ NoDataAction = Literal["mark", "alert", "resolve", "keep"]
 Mode = Literal["state", "event"]
 
 
+def check_threshold(value: Any) -> Any:
+    """A `threshold:` phrase ("2 consecutive days"): parsed now so a bad one is a config error."""
+    if value is not None:
+        phrase(parse_threshold, str(value))
+        return str(value)
+    return value
+
+
+ThresholdPhrase = Annotated[str | None, BeforeValidator(check_threshold)]
+
+
 class NoDataPolicy(Frozen):
     """Missing or stale data. `mark` (default): open incidents show "no data", nothing new opens;
     `alert`: also open a no-data incident at `severity` (info by default, so it never pages);
@@ -88,7 +99,7 @@ class AlertRuleConfig(Frozen):
     name: str = Field(min_length=1)
     key: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     condition: str | None = None
-    threshold: str | None = None
+    threshold: ThresholdPhrase = None
     kpi: str | None = None
     op: Op | None = None
     value: float | str | None = None
@@ -120,14 +131,6 @@ class AlertRuleConfig(Frozen):
     def _condition(cls, value: str | None) -> str | None:
         if value is not None:
             phrase(parse_condition, value)
-        return value
-
-    @field_validator("threshold", mode="before")
-    @classmethod
-    def _threshold(cls, value: Any) -> Any:
-        if value is not None:
-            phrase(parse_threshold, str(value))
-            return str(value)
         return value
 
     @field_validator("op", mode="before")
@@ -197,17 +200,9 @@ class ThresholdRulesConfig(Frozen):
 
     kpis: tuple[str, ...] | None = None  # None: every KPI that has thresholds
     exclude: tuple[str, ...] = ()
-    threshold: str | None = None
+    threshold: ThresholdPhrase = None
     recipients: tuple[str, ...] = ("owner",)
     labels: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("threshold", mode="before")
-    @classmethod
-    def _threshold(cls, value: Any) -> Any:
-        if value is not None:
-            phrase(parse_threshold, str(value))
-            return str(value)
-        return value
 
     @field_validator("recipients", mode="before")
     @classmethod
