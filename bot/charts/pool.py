@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,19 @@ log = logging.getLogger(__name__)
 def _warm_up() -> None:
     """Import matplotlib and the renderers once per worker, before the first request needs them."""
     import bot.charts  # noqa: F401
+
+
+def _start_worker() -> None:
+    """Runs in each worker: exit when the bot process is gone (killed with SIGKILL, crashed), so a
+    worker is never left orphaned."""
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        while parent is not None and parent.is_alive():
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="kpibot-parent-watch", daemon=True).start()
 
 
 class RenderPool:
@@ -69,5 +84,7 @@ class RenderPool:
             if self._executor is None:
                 # spawn, not fork: the bot is multi-threaded and fork would copy held locks
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self.processes, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    self.processes, mp_context=context, initializer=_start_worker
+                )
             return self._executor

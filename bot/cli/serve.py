@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
+from types import FrameType
 
 import click
 
@@ -40,6 +43,9 @@ def register(cli: click.Group) -> None:
             from bot.background import start_background
 
             background = start_background(runtime, client=app.client, answers=answers)
+        # SIGTERM (systemd, Kubernetes) stops like Ctrl-C: the finally below stops the scheduler and the
+        # chart workers instead of leaving them orphaned.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             if socket_mode:
                 click.echo("kpibot: Socket Mode (SLACK_APP_TOKEN is set)")
@@ -52,3 +58,7 @@ def register(cli: click.Group) -> None:
             if background is not None:
                 background.stop()
             answers.charts.pool.close()
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    sys.exit(128 + signum)

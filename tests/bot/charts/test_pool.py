@@ -46,3 +46,36 @@ def test_a_dead_worker_falls_back_to_drawing_in_process() -> None:
 def test_without_processes_or_with_a_lambda_it_draws_in_the_calling_thread() -> None:
     one = churn()
     assert RenderPool(0).render(lambda: render_kpi_chart(one)).png.startswith(b"\x89PNG")
+
+
+def test_workers_exit_when_the_bot_process_is_killed() -> None:
+    """A bot killed with SIGKILL (or crashed) must not leave chart workers behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    code = (
+        "from functools import partial\n"
+        "from bot.charts import render_kpi_chart\n"
+        "from bot.charts.pool import RenderPool\n"
+        "from tests.bot.charts.test_pool import churn\n"
+        "RenderPool(2).start().render(partial(render_kpi_chart, churn()))\n"
+        "print('ready', flush=True)\n"
+        "import time; time.sleep(60)\n"
+    )
+    repo = Path(__file__).resolve().parents[3]
+    bot = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=repo
+    )
+    assert bot.stdout is not None and bot.stdout.readline().strip() == "ready"
+    listed = subprocess.run(["pgrep", "-P", str(bot.pid)], capture_output=True, text=True).stdout.split()
+    workers = [pid for pid in listed if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert len(workers) == 2
+    os.kill(bot.pid, signal.SIGKILL)
+    bot.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)  # waiting on other processes, not on our own clock
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
