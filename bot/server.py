@@ -56,6 +56,7 @@ class HttpServer:
 
         self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="kpibot")
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -71,12 +72,22 @@ class HttpServer:
         self._server.run()
 
     def start(self) -> HttpServer:
-        self._thread = threading.Thread(target=self._server.run, name="kpibot-http", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="kpibot-http", daemon=True)
         self._thread.start()
         return self
 
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # closing the listening socket under waitress's select() loop ends it with EBADF
+            if not self._stopping.is_set():
+                raise
+
     def stop(self) -> None:
+        self._stopping.set()
         self._server.close()
+        self._server.task_dispatcher.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
