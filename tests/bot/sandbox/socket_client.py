@@ -16,7 +16,7 @@ from bot.sandbox import SlackEmulator
 from bot.sandbox.websocket import OP_TEXT, Frame, encode_frame, read_frame
 from tests.bot.sandbox.conftest import SECRET, TOKEN, FakeClock
 
-APP_TOKEN = "xapp-1-A0KPIBOT1-1-secret"
+APP_TOKEN = "xapp-1-sandbox-secret"
 
 
 def socket_emulator(clock: FakeClock) -> SlackEmulator:

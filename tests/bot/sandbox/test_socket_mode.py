@@ -57,7 +57,7 @@ def test_apps_connections_open_hands_out_a_link_url(emu: SlackEmulator) -> None:
     ("token", "error"),
     [
         (TOKEN, "not_allowed_token_type"),  # a bot token is the wrong kind of token
-        ("xapp-1-A0KPIBOT1-1-wrong", "invalid_auth"),
+        ("xapp-1-sandbox-wrong", "invalid_auth"),
         ("xoxb-unknown", "invalid_auth"),
     ],
 )
