@@ -26,9 +26,11 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from kpi_core.config.models import KpiDefinition
-from kpi_core.snapshot import Change
+from kpi_core.periods import period_label
+from kpi_core.snapshot import Change, KpiSnapshot
 
 MISSING = "—"
 COMPACT_FROM = 100_000  # at and above: always compact
@@ -219,3 +221,19 @@ def _points(points: float) -> str:
     if text == "0" and points > 0:
         return "<0.01 pts"
     return f"{text} {'pt' if text == '1' else 'pts'}"
+
+
+def format_as_of(snapshot: KpiSnapshot, *, timezone: str, name_zone: bool = False) -> str:
+    """`As of Nov 2026 · updated 21 Nov 2026 09:00 CET`: which period the value is, and when it was recorded.
+
+    `name_zone` adds the IANA name when the abbreviation alone is ambiguous (the CLI prints it).
+    """
+    if snapshot.period is None:
+        text = "No data recorded yet"
+    else:
+        text = f"As of {period_label(snapshot.period, snapshot.kpi.grain)}"
+    if snapshot.recorded_at is not None:
+        local = snapshot.recorded_at.astimezone(ZoneInfo(timezone))
+        zone = f" ({timezone})" if name_zone and local.tzname() != timezone else ""
+        text += f" · updated {local:%-d %b %Y %H:%M} {local.tzname()}{zone}"
+    return text

@@ -224,16 +224,7 @@ class DigestLedger:
         values: dict[str, Any] = {"lease_expires_at": now + self.lease, "updated_at": now}
         if status:
             values["status"] = status
-        result: Any = session.execute(
-            update(DigestRun)
-            .where(DigestRun.id == claim.run_id, DigestRun.claim_token == claim.token)
-            .where(DigestRun.status.in_(ACTIVE))
-            .values(**values)
-        )
-        if result.rowcount != 1:
-            raise ClaimLostError(
-                f"digest {claim.digest} {claim.period_key}: the run was taken over or closed"
-            )
+        _update_claimed(session, claim, values)
 
     def _close(
         self,
@@ -254,16 +245,7 @@ class DigestLedger:
         if posted:
             values["posted_at"] = now
         with self.db.session() as session:
-            result: Any = session.execute(
-                update(DigestRun)
-                .where(DigestRun.id == claim.run_id, DigestRun.claim_token == claim.token)
-                .where(DigestRun.status.in_(ACTIVE))
-                .values(**values)
-            )
-            if result.rowcount != 1:
-                raise ClaimLostError(
-                    f"digest {claim.digest} {claim.period_key}: the run was taken over or closed"
-                )
+            _update_claimed(session, claim, values)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -313,3 +295,15 @@ def _insert_for(session: Session) -> Any:
     if name == "sqlite":
         return sqlite.insert
     raise NotImplementedError(f"the digest ledger supports SQLite and PostgreSQL, not {name}")
+
+
+def _update_claimed(session: Session, claim: Claim, values: dict[str, Any]) -> None:
+    """Update the run only while `claim` still holds it; ClaimLostError when another worker took over."""
+    result: Any = session.execute(
+        update(DigestRun)
+        .where(DigestRun.id == claim.run_id, DigestRun.claim_token == claim.token)
+        .where(DigestRun.status.in_(ACTIVE))
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise ClaimLostError(f"digest {claim.digest} {claim.period_key}: the run was taken over or closed")

@@ -22,8 +22,7 @@ from bot.blocks.primitives import (
     header,
     section,
 )
-from kpi_core.format import format_change, format_kpi_value, format_progress
-from kpi_core.periods import period_label
+from kpi_core.format import format_as_of, format_change, format_kpi_value, format_progress
 from kpi_core.snapshot import Change, KpiSnapshot
 
 
@@ -51,13 +50,7 @@ def status_text(snapshot: KpiSnapshot) -> str:
 
 def as_of_text(snapshot: KpiSnapshot, *, timezone: str) -> str:
     """`As of Nov 2026 · updated 21 Nov 09:00 CET`, plus a stale or source-error warning."""
-    if snapshot.period is None:
-        text = "No data recorded yet"
-    else:
-        text = f"As of {period_label(snapshot.period, snapshot.kpi.grain)}"
-    if snapshot.recorded_at is not None:
-        local = snapshot.recorded_at.astimezone(ZoneInfo(timezone))
-        text += f" · updated {local:%-d %b %Y %H:%M} {local.tzname()}"
+    text = format_as_of(snapshot, timezone=timezone)
     if snapshot.stale:
         text += f" · ⚠️ *Stale*: older than a {snapshot.kpi.grain} KPI allows"
     if snapshot.source_error:

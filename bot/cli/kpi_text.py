@@ -6,9 +6,8 @@ The same facts as the `/kpi` card (bot/blocks/kpi_card.py), through the same for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
-from kpi_core.format import MISSING, format_change, format_kpi_value, format_progress
+from kpi_core.format import MISSING, format_as_of, format_change, format_kpi_value, format_progress
 from kpi_core.periods import period_label
 from kpi_core.snapshot import Change, KpiSnapshot, Point, Status
 
@@ -73,7 +72,7 @@ def render_snapshot(snapshot: KpiSnapshot, *, timezone: str, window_label: str |
     if snapshot.progress is not None:
         lines.append(f"  Progress  {format_progress(snapshot.progress)} of target")
     lines.append(f"  Status    {STATUS_TEXT[snapshot.status]}")
-    lines.append("  " + as_of_words(snapshot, timezone=timezone))
+    lines.append("  " + format_as_of(snapshot, timezone=timezone, name_zone=True))
     if snapshot.stale:
         lines.append(f"  ⚠ Stale: the newest value is older than a {kpi.grain} KPI allows")
     if snapshot.source_error:
@@ -97,19 +96,6 @@ def render_snapshot(snapshot: KpiSnapshot, *, timezone: str, window_label: str |
             f"  Rolling   {format_kpi_value(kpi, snapshot.rolling_average)} average of recent periods"
         )
     return "\n".join(lines)
-
-
-def as_of_words(snapshot: KpiSnapshot, *, timezone: str) -> str:
-    """`As of Mar 2026 · updated 18 Mar 2026 12:00 CET (Europe/Berlin)`."""
-    if snapshot.period is None:
-        text = "No data recorded yet"
-    else:
-        text = f"As of {period_label(snapshot.period, snapshot.kpi.grain)}"
-    if snapshot.recorded_at is not None:
-        local = snapshot.recorded_at.astimezone(ZoneInfo(timezone))
-        zone = "" if local.tzname() == timezone else f" ({timezone})"
-        text += f" · updated {local:%-d %b %Y %H:%M} {local.tzname()}{zone}"
-    return text
 
 
 def render_table(groups: dict[str, list[KpiSnapshot]]) -> str:

@@ -11,31 +11,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from kpi_core.config.models import KpiDefinition, Thresholds
+from bot.charts.examples import CHURN as CHURN  # the example KPIs double as the tests' fixtures
+from bot.charts.examples import MRR as MRR
+from kpi_core.config.models import KpiDefinition
 from kpi_core.periods import shift_period
 from kpi_core.snapshot import KpiSnapshot, Point, Status
 
 NOV_2026 = date(2026, 11, 1)
-MRR = KpiDefinition(
-    key="mrr",
-    name="MRR",
-    unit="USD",
-    grain="monthly",
-    target=500_000,
-    thresholds=Thresholds(warning=330_000, critical=300_000),
-)
 MRR_VALUES: tuple[float | None, ...] = (
     310_000, 322_000, 331_000, 345_000, 352_000, None, 381_000, 398_000, 412_000, 437_000, 458_000, 480_000,
 )  # fmt: skip
-CHURN = KpiDefinition(
-    key="churn",
-    name="Customer churn",
-    unit="percent",
-    grain="monthly",
-    direction="lower",
-    target=2.5,
-    thresholds=Thresholds(warning=3.0, critical=4.0),
-)
 CHURN_VALUES = (2.4, 2.6, 2.3, 2.8, 3.1, 3.3, 3.6, 3.9, 4.2, 4.4, 4.1, 4.3)
 
 
