@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol
@@ -17,14 +16,13 @@ from bot.blocks.primitives import Message
 from bot.charts import ChartCache, ChartImage, Panel, chart_cache_key, render_kpi_chart, render_panels
 from bot.grammar import CommandError, KpiRequest
 from bot.slack.directory import UserDirectory
+from bot.slack.shared_files import SharedFiles
 from bot.slack.uploads import post_with_chart, share_chart
 from kpi_core.catalog import UnknownKpiError
 from kpi_core.config.models import KpiDefinition
 from kpi_core.runtime import Runtime
 from kpi_core.snapshot import KpiSnapshot
 from kpi_core.windows import Window
-
-log = logging.getLogger(__name__)
 
 VerbHandler = Callable[[KpiRequest, str, str], list[Message]]
 
@@ -44,6 +42,7 @@ class Answers:
     charts: ChartCache = field(default_factory=ChartCache)
     extra_verbs: dict[str, VerbHandler] = field(default_factory=dict)
     alerts: AlertLines | None = None  # set by bot.listeners.alerts.register
+    shared: SharedFiles = field(default_factory=SharedFiles)  # chart file ids by chart key and channel
 
     def __post_init__(self) -> None:
         self.directory = UserDirectory(self.client)
@@ -98,7 +97,7 @@ class Answers:
     ) -> Message:
         """The KPI card for an ephemeral answer, its chart shared into `chart_channel` (the asker's DM)."""
         snapshot, chart = self.card_parts(key, window=window)
-        file_id = share_chart(self.client, chart, channel=chart_channel) if chart and chart_channel else None
+        file_id = self.share_private(chart_cache_key(snapshot), chart, channel=chart_channel)
         return self.card_message(snapshot, chart, file_id, window=window, shareable=shareable)
 
     def share_card(self, key: str, *, window: Window | None, channel: str, shared_by: str) -> str:
@@ -165,11 +164,11 @@ class Answers:
     def dashboard(self, *, chart_channel: str | None, alerts: list[str] | None = None) -> Message:
         data = self.runtime.service.dashboard()
         panels = [Panel(title=p.title, snapshots=tuple(p.snapshots), kind=p.kind) for p in data.panels]
-        chart = None
+        chart, file_id = None, None
         if panels:
             key = ("dashboard", *(chart_cache_key(s) for p in panels for s in p.snapshots))
             chart = self.charts.get_or_render(key, partial(render_panels, panels, title="KPI trends"))
-        file_id = share_chart(self.client, chart, channel=chart_channel) if chart and chart_channel else None
+            file_id = self.share_private(key, chart, channel=chart_channel)
         return build_dashboard(
             headline=data.headline,
             quick_stats=data.quick_stats,
@@ -191,9 +190,12 @@ class Answers:
         """
         if channel_id.startswith("D"):
             return channel_id
-        try:
-            response = self.client.conversations_open(users=user_id)
-            return str(response["channel"]["id"])
-        except Exception as error:
-            log.warning("could not open a DM with %s for a chart: %s", user_id, error)
+        return self.directory.dm_channel(user_id)
+
+    def share_private(self, key: Hashable, chart: ChartImage | None, *, channel: str | None) -> str | None:
+        """The file id of `chart` shared into `channel`: uploaded the first time, reused after that."""
+        if chart is None or channel is None:
             return None
+        return self.shared.share(
+            key, channel=channel, upload=partial(share_chart, self.client, chart, channel=channel)
+        )

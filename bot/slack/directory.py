@@ -1,4 +1,5 @@
-"""Who is who: KPI owners (emails or user ids) resolved to Slack users, cached per process."""
+"""Who is who: KPI owners (emails or user ids) resolved to Slack users, and DM channel ids, cached per
+process."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class UserDirectory:
     def __init__(self, client: WebClient) -> None:
         self._client = client
         self._cache: dict[str, str | None] = {}
+        self._dms: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def user_id(self, owner: str) -> str | None:
@@ -46,3 +48,20 @@ class UserDirectory:
         """`<@U123>` when the owner is a known user, else the owner as written."""
         found = self.user_id(owner)
         return f"<@{found}>" if found else owner
+
+    def dm_channel(self, user_id: str) -> str | None:
+        """The id of the bot's DM with `user_id` (`conversations.open` once per user), or None if Slack
+        refused; a failure is logged and not remembered."""
+        with self._lock:
+            if user_id in self._dms:
+                return self._dms[user_id]
+        try:
+            channel = str(self._client.conversations_open(users=user_id)["channel"]["id"])
+        except Exception as error:
+            log.warning(
+                "could not open a DM with %s: %s", user_id, classify(error, method="conversations.open")
+            )
+            return None
+        with self._lock:
+            self._dms[user_id] = channel
+        return channel
