@@ -1,7 +1,8 @@
 """The bot as `kpibot serve` builds it, in its own process, for benchmarks: HTTP mode, no scheduler.
 
-Adds two things a benchmark needs and production must not have: a no-op `/noop` command (ack only, the
-floor) and `POST /bench/clear-cache` (a cold chart cache on demand). Settings come from the environment.
+Adds one thing a benchmark needs and production must not have: `POST /bench/clear-cache`, a cold cache on
+demand (drawn charts, and the ids of charts already shared). Settings come from the environment. The
+no-op floor is a separate app (noop_app.py).
 
     python benchmarks/kpibot_process.py PORT
 """
@@ -24,12 +25,12 @@ def main() -> None:
     settings = Settings()
     runtime = Runtime.create(settings)
     app, answers = create_app(settings, runtime=runtime)
-    app.command("/noop")(lambda ack: ack())
     wsgi = KpibotWsgi(app, runtime)
 
     def with_cache_control(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/bench/clear-cache":
             answers.charts.clear()
+            answers.shared.clear()
             start_response("204 No Content", [])
             return [b""]
         return wsgi(environ, start_response)

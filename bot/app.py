@@ -34,15 +34,7 @@ def create_app(
     """
     settings.require_slack(socket_mode=socket_mode)
     client = client or make_client(settings)
-    app = App(
-        client=client,
-        signing_secret=settings.slack_signing_secret or None,
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="kpibot-listener"),
-        # the workspace may be offline at start (or be the local emulator starting up)
-        token_verification_enabled=False,
-        request_verification_enabled=True,
-    )
+    app = new_bolt_app(client=client, signing_secret=settings.slack_signing_secret or None)
     charts = ChartCache(pool=RenderPool(settings.render_processes).start())
     answers = Answers(runtime=runtime, client=client, charts=charts)
     commands.register(app, answers)
@@ -58,3 +50,21 @@ def create_app(
         return None
 
     return app, answers
+
+
+def new_bolt_app(*, client: WebClient, signing_secret: str | None) -> App:
+    """The Bolt app kpibot's listeners are registered on (also the no-op floor of benchmarks/).
+
+    Every listener's ack function only acks; the work is in lazy listeners. So acks run inline on the
+    request thread (`process_before_response=True`): the HTTP 200 never waits for a free pool thread or
+    Bolt's 10 ms ack poll, and the answers run on the listener pool after the response has gone.
+    """
+    return App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="kpibot-listener"),
+        # the workspace may be offline at start (or be the local emulator starting up)
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+    )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -78,17 +80,33 @@ def _measure(text: str, font: FontProperties, dpi: float) -> tuple[float, float]
 
 
 def encode_png(canvas: FigureCanvasAgg) -> tuple[bytes, int, int]:
-    """Draw the figure and encode it as an RGBA PNG.
+    """Draw the figure and encode it as an RGBA PNG (RGBA: the card's rounded corners are transparent).
 
-    Fast zlib (level 1) rather than a palette: Pillow's only RGBA quantizer here (fast octree) shifts
-    light greys towards the band tints, and the ~70 KB this costs is nothing next to an upload round trip.
+    libpng through imagecodecs with OpenCV's fast settings (zlib level 1, run-length strategy, the "sub"
+    filter alone) encodes a 1600 x 900 card about 3x faster than Pillow, whose adaptive filtering tries
+    every filter on every row; the file is ~20% larger, nothing next to an upload round trip. Lossless
+    either way: no palette (Pillow's RGBA quantizer shifts light greys towards the band tints).
     """
     canvas.draw()
     width, height = canvas.get_width_height()
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    pixels = canvas.buffer_rgba()
+    if _png_encode is not None:
+        return bytes(_png_encode(numpy.asarray(pixels), level=1, strategy=3, filter=16)), width, height
+    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue(), width, height
+
+
+def _fast_png_encoder() -> Callable[..., bytes | bytearray] | None:
+    try:
+        from imagecodecs import png_encode
+    except ImportError:  # an install without the optional codec: Pillow, slower
+        return None
+    return png_encode
+
+
+_png_encode = _fast_png_encoder()
 
 
 def clip_alt_text(text: str) -> str:

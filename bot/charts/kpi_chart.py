@@ -45,9 +45,14 @@ def has_chart_data(snapshot: KpiSnapshot) -> bool:
     return chart_series(snapshot) is not None
 
 
-def render_kpi_chart(snapshot: KpiSnapshot, *, theme: str = "light") -> ChartImage:
-    """Render the KPI's series as a 1280 x 720 PNG card (2x retina of Slack's 640 px image width)."""
-    fig = build_kpi_figure(snapshot, theme=theme)
+def render_kpi_chart(
+    snapshot: KpiSnapshot, *, theme: str = "light", size: tuple[float, float] = CHART_SIZE
+) -> ChartImage:
+    """Render the KPI's series as a 1280 x 720 PNG card (2x retina of Slack's 640 px image width).
+
+    `size` is in inches at 200 dpi: (8, 4.5) gives 1600 x 900 with the same text sizes and more room.
+    """
+    fig = build_kpi_figure(snapshot, theme=theme, size=size)
     png, width, height = encode_png(fig.canvas)  # type: ignore[arg-type]
     series = chart_series(snapshot)
     return ChartImage(
@@ -59,13 +64,15 @@ def render_kpi_chart(snapshot: KpiSnapshot, *, theme: str = "light") -> ChartIma
     )
 
 
-def build_kpi_figure(snapshot: KpiSnapshot, *, theme: str = "light") -> Figure:
+def build_kpi_figure(
+    snapshot: KpiSnapshot, *, theme: str = "light", size: tuple[float, float] = CHART_SIZE
+) -> Figure:
     """The figure render_kpi_chart encodes (on an Agg canvas), for callers and tests that inspect it."""
     colors = get_theme(theme)
     plan = plan_plot([snapshot], kind="line", theme=colors)
     if plan is None:
         return _build_empty(snapshot, theme=colors)
-    fig, canvas = new_card_figure(*CHART_SIZE, theme=colors)
+    fig, canvas = new_card_figure(*size, theme=colors)
     renderer = canvas.get_renderer()
     width = fig.bbox.width
     title, subtitle = snapshot.kpi.name, _subtitle(snapshot, plan)

@@ -5,12 +5,18 @@ from the HTTP threads that must acknowledge Slack within 3 seconds, and a 2-core
 A small process pool draws on every core and keeps the web threads free. With `processes=0` charts are
 drawn in the calling thread (tests, the demo, tiny deployments).
 
+Workers come from a `forkserver` that imports only the chart code (WORKER_PRELOAD), never the command line
+that started the bot: they share its pages copy-on-write, so each costs a few MiB instead of a whole
+interpreter with the CLI, the database layer and Slack's SDK. They run at a lower CPU priority: on a busy
+machine the bot's web threads (which must acknowledge Slack within 3 seconds) go first and charts wait.
+
     pool = RenderPool(processes=2)
     image = pool.render(functools.partial(render_kpi_chart, snapshot))
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -25,15 +31,20 @@ from bot.charts.image import ChartImage
 
 log = logging.getLogger(__name__)
 
+WORKER_PRELOAD = ["bot.charts.worker"]
+WORKER_NICENESS = 10  # added to the bot's niceness: drawing yields the CPU to acknowledging
+
 
 def _warm_up() -> None:
     """Import matplotlib and the renderers once per worker, before the first request needs them."""
-    import bot.charts  # noqa: F401
+    import bot.charts.worker  # noqa: F401
 
 
 def _start_worker() -> None:
-    """Runs in each worker: exit when the bot process is gone (killed with SIGKILL, crashed), so a
-    worker is never left orphaned."""
+    """Runs in each worker: yield the CPU to the bot's web threads, and exit when the bot process is gone
+    (killed with SIGKILL, crashed), so a worker is never left orphaned."""
+    with contextlib.suppress(OSError):  # not permitted here: draw at the bot's priority
+        os.nice(WORKER_NICENESS)
     parent = multiprocessing.parent_process()
 
     def watch() -> None:
@@ -82,8 +93,10 @@ class RenderPool:
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                # spawn, not fork: the bot is multi-threaded and fork would copy held locks
-                context = multiprocessing.get_context("spawn")
+                # forkserver, not fork: the bot is multi-threaded and fork would copy held locks; the
+                # server starts from a fresh interpreter that imports only WORKER_PRELOAD
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(WORKER_PRELOAD)
                 self._executor = ProcessPoolExecutor(
                     self.processes, mp_context=context, initializer=_start_worker
                 )

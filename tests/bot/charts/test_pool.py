@@ -61,7 +61,8 @@ def test_workers_exit_when_the_bot_process_is_killed() -> None:
         "from bot.charts import render_kpi_chart\n"
         "from bot.charts.pool import RenderPool\n"
         "from tests.bot.charts.test_pool import churn\n"
-        "RenderPool(2).start().render(partial(render_kpi_chart, churn()))\n"
+        "pool = RenderPool(2).start()\n"
+        "pool.render(partial(render_kpi_chart, churn()))\n"
         "print('ready', flush=True)\n"
         "import time; time.sleep(60)\n"
     )
@@ -70,8 +71,9 @@ def test_workers_exit_when_the_bot_process_is_killed() -> None:
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=repo
     )
     assert bot.stdout is not None and bot.stdout.readline().strip() == "ready"
-    listed = subprocess.run(["pgrep", "-P", str(bot.pid)], capture_output=True, text=True).stdout.split()
-    workers = [pid for pid in listed if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    deadline = time.monotonic() + 15
+    while len(workers := _workers(bot.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the forkserver forks the second worker on its own schedule
     assert len(workers) == 2
     os.kill(bot.pid, signal.SIGKILL)
     bot.wait()
@@ -79,3 +81,35 @@ def test_workers_exit_when_the_bot_process_is_killed() -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.2)  # waiting on other processes, not on our own clock
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def _children(pid: int | str) -> list[str]:
+    import subprocess
+
+    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+
+
+def _workers(bot_pid: int) -> list[str]:
+    """The render workers: children of the bot's forkserver (itself a child of the bot)."""
+    from pathlib import Path
+
+    servers = [p for p in _children(bot_pid) if "forkserver" in Path(f"/proc/{p}/cmdline").read_text()]
+    assert len(servers) == 1, servers
+    return _children(servers[0])
+
+
+def test_workers_import_only_chart_code() -> None:
+    """A worker is forked from a server that imported the chart code alone: no CLI, database or Slack SDK."""
+    pool = RenderPool(processes=1)
+    try:
+        loaded = pool._pool().submit(_loaded_modules).result()
+    finally:
+        pool.close()
+    assert "matplotlib" in loaded and "bot.charts.kpi_chart" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "slack_sdk", "slack_bolt", "click")]
+
+
+def _loaded_modules() -> list[str]:
+    import sys
+
+    return sorted(sys.modules)
