@@ -26,21 +26,9 @@ from kpi_core.windows import WindowError, parse_window
 
 
 def register(cli: click.Group) -> None:
-    """Add this module's commands to the `kpibot` group."""
-    register_validate(cli)
+    """Add this module's commands to the `kpibot` group (`validate` is in bot.cli.validate: it must start
+    without the database layer this module imports)."""
     register_data_commands(cli)
-
-
-def register_validate(cli: click.Group) -> None:
-    """`kpibot validate`: check kpis.yml, alerts.yml and digests.yml, report every problem at once."""
-
-    @cli.command("validate")
-    @config_option
-    @click.pass_context
-    def validate(ctx: click.Context) -> None:
-        """Check the config files; print every issue as file:line key.path: message (exit 1), or OK."""
-        config = load_config_or_exit(ctx)
-        click.echo(f"config OK: {config.summary()}")
 
 
 # -- data commands (core-data): db upgrade, demo-data, refresh, record, import, show ---------------------
