@@ -3,6 +3,7 @@
     python benchmarks/bench_alerts.py                    # SQLite in a temp dir
     python benchmarks/bench_alerts.py --postgres         # also on a throwaway PostgreSQL (tests/pg.py)
     python benchmarks/bench_alerts.py --only storm --runs 3
+    python benchmarks/bench_alerts.py --postgres --only storm-tick --runs 5
 
 - tick: one evaluation tick (`evaluate_alerts`) of 1,000 rules over 200 daily KPIs with 3 years of data,
   steady state (the incidents of the first tick exist; nothing changes), median and p95 of --runs;
@@ -12,6 +13,8 @@
   notifications). The evaluation tick, then delivery through the local Slack emulator with its rate
   limits on, time simulated by a ManualClock (the sender's pacing moves it): how many Slack calls, how
   many 429s, and how long until everything is delivered; with storm grouping and without.
+- storm-tick: the storm's evaluation tick alone (300 incidents, their events and 600 outbox rows
+  written), --runs times, each on a fresh database: median and p95.
 
 Rules are five per KPI, in every form alerts.yml accepts: a seed 001 condition, "3 consecutive days",
 "7 day rolling average", a structured rule with a 14-day average held 2 days, and seed 000 levels.
@@ -295,6 +298,41 @@ def bench_storm(
     emulator.stop()
 
 
+def bench_storm_tick(label: str, make_url: Callable[[str], str], folder: Path, runs: int) -> None:
+    """The evaluation tick of a 300-rule storm alone (incidents, events and outbox rows written), `runs`
+    times, each on a fresh database: median and p95."""
+    timings = []
+    fired = enqueued = 0
+    for run in range(runs):
+        name = f"storm-tick-{label}-{run}"
+        config_dir = folder / name
+        write_config(config_dir, rules(300, storm=300))
+        clock = ManualClock(NOW)
+        settings = Settings(
+            SLACK_API_URL="http://127.0.0.1:9/api/",  # never called: the tick only writes the outbox
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            DATABASE_URL=make_url(name),
+            KPIBOT_CONFIG=config_dir,
+        )
+        runtime = Runtime.create(settings, clock=clock)
+        store_for(runtime.config, runtime.db).record_many(
+            [
+                (key, NOW.date() - timedelta(days=d), value(n, NOW.date() - timedelta(days=d)))
+                for n, key in enumerate(kpis())
+                for d in range(10)
+            ],
+            source="import",
+            now=NOW,
+        )
+        jobs = SlackAlertJobs(runtime, client=WebClient(base_url=settings.slack_api_url, token=BOT_TOKEN))
+        started = time.perf_counter()
+        evaluated = jobs.evaluate(clock.now())
+        timings.append((time.perf_counter() - started) * 1000)
+        fired, enqueued = evaluated.events.get("fired", 0), evaluated.enqueued
+        runtime.close()
+    report(f"storm-tick-{label}", timings, f"300 rules firing: {fired} fired, {enqueued} outbox rows")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -306,6 +344,8 @@ def main() -> None:
         for label, make_url in targets:
             if "tick" in only:
                 bench_tick(label, make_url, Path(tmp), args.runs)
+            if "storm-tick" in only:
+                bench_storm_tick(label, make_url, Path(tmp), args.runs)
             if "storm" in only:
                 bench_storm(label, make_url, Path(tmp), group=False, pace=False)
                 for group in (False, True):
