@@ -82,26 +82,31 @@ def insert_notifications(session: Session, notifications: Sequence[Notification]
     table = cast(Table, OutboxRow.__table__)
     added = 0
     for notification in notifications:
-        statement = insert(table).values(
-            key=notification.key,
-            incident_id=notification.incident_id,
-            reason=notification.reason,
-            sequence=notification.sequence,
-            destination=notification.destination,
-            route=notification.route,
-            kind=notification.kind,
-            severity=notification.severity,
-            payload=notification.payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=notification.not_before or now,
-            created_at=now,
-        )
+        statement = insert(table).values(**outbox_values(notification, now=now))
         inserted = session.execute(
             statement.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
         ).first()
         added += inserted is not None  # RETURNING gives no row when the key existed
     return added
+
+
+def outbox_values(notification: Notification, *, now: datetime) -> dict[str, Any]:
+    """The columns of a new outbox row for `notification`."""
+    return {
+        "key": notification.key,
+        "incident_id": notification.incident_id,
+        "reason": notification.reason,
+        "sequence": notification.sequence,
+        "destination": notification.destination,
+        "route": notification.route,
+        "kind": notification.kind,
+        "severity": notification.severity,
+        "payload": notification.payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": notification.not_before or now,
+        "created_at": now,
+    }
 
 
 def next_backoff(

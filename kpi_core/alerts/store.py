@@ -41,6 +41,7 @@ from kpi_core.alerts.notify import SentNotification
 from kpi_core.alerts.outbox import OutboxOps
 from kpi_core.alerts.routing import RouteDecision
 from kpi_core.alerts.rules import AlertRule
+from kpi_core.alerts.storm import apply_batch
 from kpi_core.storage.alert_models import IncidentEventRow, IncidentMessageRow, IncidentRow
 from kpi_core.storage.db import Database
 
@@ -158,16 +159,15 @@ class IncidentStore(ActionOps, OutboxOps):
     def apply_results(
         self, items: Sequence[tuple[AlertRule, RuleResult, Sequence[RouteDecision]]], *, now: datetime
     ) -> list[Applied]:
-        """`apply_result` for many results in one transaction (an alert storm opens hundreds at once).
+        """`apply_result` for many results in one transaction (an alert storm opens hundreds at once:
+        kpi_core.alerts.storm writes those in a few multi-row statements).
 
         Optimistic: if any incident changed meanwhile (another evaluator, a click), the batch is rolled
         back and every result is applied on its own, with compare-and-set and retries.
         """
         try:
             with self.db.session() as session:
-                return [
-                    self._apply_routed(session, rule, result, now, routes) for rule, result, routes in items
-                ]
+                return apply_batch(session, items, now=now, one=self._apply_routed, applied=Applied)
         except (Conflict, IntegrityError):
             return [self.apply_result(rule, result, now=now, routes=routes) for rule, result, routes in items]
 
