@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import Table, and_, func, or_, select, true
 
 from kpi_core.config.models import Grain
 from kpi_core.periods import period_start
@@ -27,6 +27,8 @@ from kpi_core.storage.upsert import (
     write_observations,
     write_source_status,
 )
+
+SOURCE_STATUS: Table = SourceStatus.__table__  # type: ignore[assignment]
 
 __all__ = [
     "HistoryEntry",
@@ -227,18 +229,15 @@ class ObservationStore:
 
     def source_statuses(self, keys: Iterable[str] | None = None) -> dict[str, SourceState]:
         """The last refresh outcome per KPI key (all keys when `keys` is None)."""
-        query = select(SourceStatus)
+        columns = SOURCE_STATUS.c
+        query = select(columns.kpi_key, columns.last_attempt_at, columns.last_success_at, columns.last_error)
         if keys is not None:
-            query = query.where(SourceStatus.kpi_key.in_(sorted(set(keys))))
-        with self.db.session() as session:
+            query = query.where(columns.kpi_key.in_(sorted(set(keys))))
+        # Core, not the ORM: every /kpi answer asks this, and an ORM session costs more than the query
+        with self.db.engine.connect() as connection:
             return {
-                s.kpi_key: SourceState(
-                    s.kpi_key,
-                    _utc(s.last_attempt_at),
-                    _utc(s.last_success_at) if s.last_success_at else None,
-                    s.last_error,
-                )
-                for s in session.scalars(query)
+                key: SourceState(key, _utc(attempt), _utc(success) if success else None, error)
+                for key, attempt, success, error in connection.execute(query)
             }
 
 
