@@ -7,8 +7,7 @@ drawn in the calling thread (tests, the demo, tiny deployments).
 
 Workers come from a `forkserver` that imports only the chart code (WORKER_PRELOAD), never the command line
 that started the bot: they share its pages copy-on-write, so each costs a few MiB instead of a whole
-interpreter with the CLI, the database layer and Slack's SDK. They run at a lower CPU priority: on a busy
-machine the bot's web threads (which must acknowledge Slack within 3 seconds) go first and charts wait.
+interpreter with the CLI, the database layer and Slack's SDK.
 
     pool = RenderPool(processes=2)
     image = pool.render(functools.partial(render_kpi_chart, snapshot))
@@ -16,7 +15,6 @@ machine the bot's web threads (which must acknowledge Slack within 3 seconds) go
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -32,7 +30,6 @@ from bot.charts.image import ChartImage
 log = logging.getLogger(__name__)
 
 WORKER_PRELOAD = ["bot.charts.worker"]
-WORKER_NICENESS = 10  # added to the bot's niceness: drawing yields the CPU to acknowledging
 
 
 def _warm_up() -> None:
@@ -41,10 +38,8 @@ def _warm_up() -> None:
 
 
 def _start_worker() -> None:
-    """Runs in each worker: yield the CPU to the bot's web threads, and exit when the bot process is gone
-    (killed with SIGKILL, crashed), so a worker is never left orphaned."""
-    with contextlib.suppress(OSError):  # not permitted here: draw at the bot's priority
-        os.nice(WORKER_NICENESS)
+    """Runs in each worker: exit when the bot process is gone (killed with SIGKILL, crashed), so a
+    worker is never left orphaned."""
     parent = multiprocessing.parent_process()
 
     def watch() -> None:
