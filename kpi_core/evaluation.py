@@ -129,6 +129,7 @@ def compute_snapshot(
     first = window.start(at, grain)
     if first is None:
         first = min(history) if history else last
+    first = min(first, last)  # a window shorter than a period still shows the headline period
     series = tuple(Point(p, history.get(p)) for p in periods_between(first, last, grain))
 
     recent = periods_between(shift_period(last, grain, 1 - ROLLING_PERIODS[grain]), last, grain)

@@ -26,8 +26,8 @@ from kpi_core.alerts.rules import AlertRule
 from kpi_core.evaluation import is_stale
 from kpi_core.format import format_kpi_value
 from kpi_core.periods import period_start, shift_period
-from kpi_core.wording import period_name
 from kpi_core.standing import Health, check_threshold
+from kpi_core.wording import period_name
 
 ResultState = Literal["ok", "pending", "firing", "no_data"]
 _EPSILON = 1e-9
@@ -79,9 +79,13 @@ def evaluate_rule(
     """
     data = prepare_series(series)
     running = period_start(at, rule.grain)
-    result = _evaluate(rule, data, bisect_right(data.periods, running), at=at, active=active)
-    weeks_or_more = rule.grain != "daily"  # a daily value is the day's own: no running label
-    if weeks_or_more and rule.kpi.is_flow and result.period == running:
+    # A flow's running week, month or quarter is only part of one: judged once complete, unless the rule
+    # asks for an early warning. A day is judged as it is recorded (daily loads are whole days).
+    weeks_or_more = rule.grain != "daily"
+    partial = weeks_or_more and rule.kpi.is_flow
+    last = shift_period(running, rule.grain, -1) if partial and not rule.running_period else running
+    result = _evaluate(rule, data, bisect_right(data.periods, last), at=at, active=active)
+    if partial and result.period == running:
         # a flow's running period is named as such, never presented as the whole period
         name = period_name(running, rule.grain)
         if result.summary.startswith(rule.kpi.name + " "):
