@@ -166,15 +166,15 @@ def _partial(
     through = max(through, running)
     elapsed = (through - running).days + 1
     total = (period_end(running, grain) - running).days + 1
-    before = shift_period(running, grain, -1)
-    previous = history.get(before)
+    previous = history.get(shift_period(running, grain, -1))
     if kpi.measured_as != "sum":
         return PartialPeriod(running, value, through, elapsed, total, previous=previous)
     share = value / previous if previous not in (None, 0) else None
     projected = value * total / elapsed if grain != "daily" else None
     like_for_like = None
     if previous is not None and grain != "daily":
-        same_point = previous * elapsed / ((period_end(before, grain) - before).days + 1)
+        # the period before at the same share of its length (2 of 31 days of December: 2/31 of November)
+        same_point = previous * elapsed / total
         like_for_like = compute_change(value, same_point, direction=kpi.direction, label="pro rata")
     return PartialPeriod(running, value, through, elapsed, total, previous, share, projected, like_for_like)
 

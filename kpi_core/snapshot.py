@@ -33,9 +33,10 @@ class PartialPeriod:
     """A flow's running period, never shown as complete: "December to date (2 of 31 days): 76,651".
 
     `previous` is the last complete period's value when it is the period just before. For sums, `share`
-    is value / previous, `projected` the value at its pace to date (value x days / days elapsed; None at
-    a daily grain, where the day's hours are unknown) and `like_for_like` the change against `previous`
-    pro rata to the same point of its period. Rates are shown to date, with no share, pace or change.
+    is value / previous, `projected` the value at its pace to date (value x days / days elapsed; None
+    at a daily grain, where the day's hours are unknown) and `like_for_like` the change against
+    `previous` at the same point of its period, pro rata (x days elapsed / days in the running period).
+    Rates are shown to date, with no share, pace or change.
     """
 
     period: date  # start of the running period

@@ -23,7 +23,7 @@ from bot.blocks.primitives import (
 from kpi_core.format import format_as_of, format_change, format_kpi_value
 from kpi_core.periods import period_label
 from kpi_core.snapshot import Change, KpiSnapshot
-from kpi_core.standing import HEALTH_SYMBOL, HEALTH_WORD
+from kpi_core.standing import HEALTH_SYMBOL, HEALTH_WORD, LEGEND
 from kpi_core.wording import (
     goal_words,
     health_words,
@@ -170,7 +170,7 @@ def build_category_cards(category: str, snapshots: Sequence[KpiSnapshot]) -> Mes
         blocks.append(section(compact_card(snap)))
     if len(snapshots) > 45:
         blocks.append(context(f"…and {len(snapshots) - 45} more: `/kpi list {category}`"))
-    blocks.append(context(f"{len(snapshots)} KPIs · `/kpi <name>` for a card with a chart"))
+    blocks.append(context(f"{len(snapshots)} KPIs · `/kpi <name>` for a card with a chart", LEGEND))
     text = f"{category.title()}: " + "; ".join(card_fallback(s) for s in snapshots)
     return Message(text=text, blocks=blocks)
 
