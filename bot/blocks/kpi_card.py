@@ -21,7 +21,6 @@ from bot.blocks.primitives import (
     section,
 )
 from kpi_core.format import format_as_of, format_change, format_kpi_value
-from kpi_core.periods import period_label
 from kpi_core.snapshot import Change, KpiSnapshot
 from kpi_core.standing import HEALTH_SYMBOL, HEALTH_WORD, LEGEND
 from kpi_core.wording import (
@@ -121,9 +120,8 @@ def build_kpi_card(
     if snapshot.year_over_year is not None:
         pairs.append(("Year over year", change_text(snapshot.year_over_year, kpi.unit)))
     running = in_progress_words(kpi, snapshot.in_progress)
-    if running and snapshot.in_progress is not None:
-        label = period_label(snapshot.in_progress.period, kpi.grain)
-        pairs.append((f"{label}: in progress", escape(running)))
+    if running:
+        pairs.append(("In progress", escape(running)))
     blocks: list[Block] = [header(title), *fields(pairs)]
     if chart_file_id:
         blocks.append(chart_image(chart_file_id, chart_alt_text or kpi.name))

@@ -88,7 +88,7 @@ def test_a_monthly_sql_sum_on_the_2nd_headlines_the_last_complete_month(signups:
     header = card.blocks[0].to_dict()["text"]["text"]
     assert header == "Signups · 3,300 (November)"
     fields = str(card.blocks[1].to_dict())
-    assert "Dec 2026: in progress" in fields
+    assert "*In progress*" in fields
     running_text = "December to date (2 of 31 days): 240 · 7% of November · on pace for 3,720"
     assert running_text + " · ↑ 13% vs November pro rata" in fields
     table = render_table({"growth": [snap]})
