@@ -2,10 +2,10 @@
 
 No I/O here: the service reads observations from the store and hands them in. The rules:
 
-- progress respects direction: value/target when higher is better, target/value when lower is better
-  (seed 000's `DashboardGenerator` uses current/target for every KPI, which rewards a rising churn);
-- status uses the thresholds when any are set (seed 000's `KPIThreshold.check`, boundaries inclusive),
-  else progress bands (>= 90 % on track, >= 70 % at risk, like `DashboardGenerator`), else on track;
+- a flow's headline is its last complete period; the running one is `in_progress`, labelled, and
+  compared only pro rata with the same point of the period before; a level's newest value is current;
+- health (thresholds) and goal standing (target) are two separate judgements: `kpi_core.standing`;
+- progress respects direction: value/target when higher is better, target/value when lower is better;
 - missing periods stay missing (None), never zero.
 """
 
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime, timedelta
 
-from kpi_core.config.models import Direction, Grain, KpiDefinition, Thresholds
+from kpi_core.config.models import Direction, Grain, KpiDefinition
 from kpi_core.periods import (
     CHANGE_LABELS,
     max_age,
@@ -26,81 +25,13 @@ from kpi_core.periods import (
     shift_period,
     year_earlier,
 )
-from kpi_core.snapshot import Change, KpiSnapshot, Point, Status
+from kpi_core.snapshot import Change, KpiSnapshot, PartialPeriod, Point
+from kpi_core.standing import compute_goal, compute_health, compute_progress
+
+__all__ = ["compute_change", "compute_progress", "compute_snapshot", "is_stale"]
 from kpi_core.windows import Window, default_window
 
-ThresholdLevel = Literal["critical", "warning", "ok"]
-
-ON_TRACK_FROM = 0.9
-AT_RISK_FROM = 0.7
 ROLLING_PERIODS: dict[str, int] = {"daily": 7, "weekly": 4, "monthly": 3, "quarterly": 3}
-_LEVEL_STATUS = {"critical": Status.OFF_TRACK, "warning": Status.AT_RISK, "ok": Status.ON_TRACK}
-
-
-def check_threshold(value: float, thresholds: Thresholds, direction: Direction) -> ThresholdLevel:
-    """Seed 000's `KPIThreshold.check`: which threshold a value has reached. Boundaries count as reached.
-
-    Higher is better: value <= critical is "critical", else value <= warning is "warning".
-    Lower is better: value >= critical is "critical", else value >= warning is "warning".
-    A threshold that is not set is never reached.
-
-    >>> check_threshold(10_000, Thresholds(warning=10_000, critical=5_000), "higher")
-    'warning'
-    """
-    critical, warning = thresholds.critical, thresholds.warning
-    if direction == "higher":
-        if critical is not None and value <= critical:
-            return "critical"
-        if warning is not None and value <= warning:
-            return "warning"
-    else:
-        if critical is not None and value >= critical:
-            return "critical"
-        if warning is not None and value >= warning:
-            return "warning"
-    return "ok"
-
-
-def compute_progress(value: float | None, target: float | None, direction: Direction) -> float | None:
-    """How far a value is towards its target; 1.0 is on target and more than 1.0 is beyond it.
-
-    Higher is better: value / target, never below 0. Lower is better: target / value, so churn of 3.2 %
-    against a target of 2 % is 62.5 %, and CAC of 6,800 against 5,000 is 73.5 %. A lower-is-better value
-    of zero or less has beaten a positive target: that counts as exactly 1.0 (the ratio has no meaning).
-    A target of zero or less makes a ratio meaningless too: 1.0 when the value meets it, else 0.0.
-    None when the value or the target is missing.
-    """
-    if value is None or target is None or not math.isfinite(value) or not math.isfinite(target):
-        return None
-    if target <= 0:
-        met = value >= target if direction == "higher" else value <= target
-        return 1.0 if met else 0.0
-    if direction == "higher":
-        return max(value / target, 0.0)
-    if value <= 0:
-        return 1.0
-    return target / value
-
-
-def compute_status(kpi: KpiDefinition, value: float | None, progress: float | None) -> Status:
-    """On track, at risk or off track: from thresholds when set, else from progress bands.
-
-    No value is NO_DATA. With neither thresholds nor a target, a value is ON_TRACK (nothing says otherwise).
-    """
-    if value is None or not math.isfinite(value):
-        return Status.NO_DATA
-    thresholds = kpi.thresholds
-    if thresholds.warning is not None or thresholds.critical is not None:
-        return _LEVEL_STATUS[check_threshold(value, thresholds, kpi.direction)]
-    if progress is None:
-        return Status.ON_TRACK
-    # Rounding keeps 4.5/5 on track even when the division lands a hair below 0.9.
-    banded = round(progress, 9)
-    if banded >= ON_TRACK_FROM:
-        return Status.ON_TRACK
-    if banded >= AT_RISK_FROM:
-        return Status.AT_RISK
-    return Status.OFF_TRACK
 
 
 def compute_change(value: float, reference: float, *, direction: Direction, label: str) -> Change:
@@ -132,6 +63,7 @@ def compute_snapshot(
     *,
     at: date,
     now: datetime,
+    today: date | None = None,
     window: Window | None = None,
     recorded_at: datetime | None = None,
     source_error: str | None = None,
@@ -141,28 +73,42 @@ def compute_snapshot(
     - Observations may be unsorted and carry any date in a period: each is filed under its period's
       start. Two in the same period: the later date wins (equal dates: the later in the sequence).
       NaN and infinite values count as missing. Observations after `at`'s period are ignored.
-    - value: the newest period at or before `at`. It may be old; `stale` says so.
+    - A period is complete once it has ended: its last day is before `at + 1 day` and before `today`
+      (the local date of `now`; defaults to `now`'s UTC date). Looking at a past `at` reads it as of the
+      end of that day; looking at today, today is still running.
+    - value: for a level, the newest period at or before `at`; for a flow (`kpi.is_flow`), the newest
+      complete one, and the running period, if it has a value, is `in_progress` (see `PartialPeriod`).
+      A value may be old; `stale` says so.
     - previous/change: the period immediately before the value's period, labelled by grain
-      (DoD, WoW, MoM, QoQ). If that period is missing, previous and change are None: comparing with
-      an older period under a "MoM" label would be wrong.
+      (DoD, WoW, MoM, QoQ). If that period is missing, previous and change are None.
     - year_over_year: against the same period a year earlier (`periods.year_earlier`) when present.
-      Pass at least a year more history than the window for it.
-    - target: `kpi.target_at(at)`; progress and status as `compute_progress` / `compute_status`.
-    - series: every period of the window up to `at`'s period, None where nothing was recorded.
+    - health from the thresholds, goal from the target on the value's date (the end of its period, or
+      `at` if sooner): `kpi_core.standing`. target/progress are the goal's.
+    - series: every period of the window up to the value's period for a flow (a part-period is never
+      drawn as a whole one), up to `at`'s period for a level; None where nothing was recorded.
     - rolling_average: mean of the recorded values among the last `ROLLING_PERIODS[grain]` periods
-      up to `at`'s period (7 daily, 4 weekly, 3 monthly or quarterly); None if none was recorded.
-    - stale: see `is_stale`.
+      of the series' end (7 daily, 4 weekly, 3 monthly or quarterly); None if none was recorded.
 
     >>> kpi = KpiDefinition(key="churn", name="Churn", unit="percent", direction="lower", target=2)
-    >>> snap = compute_snapshot(kpi, [(date(2026, 10, 1), 3.2)], at=date(2026, 10, 20),
+    >>> snap = compute_snapshot(kpi, [(date(2026, 9, 1), 3.2)], at=date(2026, 10, 20),
     ...                         now=datetime(2026, 10, 20, tzinfo=UTC))
-    >>> round(snap.progress, 3), snap.status.value
-    (0.625, 'off_track')
+    >>> round(snap.progress, 3), snap.goal.goal.value, snap.health.value
+    (0.625, 'behind', 'not_set')
     """
-    _utc(now)  # fail fast on a naive datetime, whatever the data
+    utc_now = _utc(now)  # fail fast on a naive datetime, whatever the data
     grain = kpi.grain
-    current_period = period_start(at, grain)
-    history = _history(observations, grain, until=current_period)
+    running = period_start(at, grain)
+    today = today or utc_now.date()
+    cutoff = min(at + timedelta(days=1), today)
+    complete = period_end(running, grain) < cutoff
+    last = running if complete or not kpi.is_flow else shift_period(running, grain, -1)
+    history = _history(observations, grain, until=running)
+    partial = None
+    if last != running and running in history:
+        # a formula over a part-period mixes part and whole numbers (ARPU over churn to date): not shown
+        if kpi.source.kind != "formula":
+            partial = _partial(kpi, history, running, through=min(at, today))
+        del history[running]
 
     period = max(history) if history else None
     value = history[period] if period is not None else None
@@ -177,15 +123,16 @@ def compute_snapshot(
         if year_ago is not None:
             year_over_year = compute_change(value, year_ago, direction=kpi.direction, label="YoY")
 
-    target = kpi.target_at(at)
-    progress = compute_progress(value, target, kpi.direction)
+    judged_on = min(period_end(period, grain), at) if period is not None else at
+    goal = compute_goal(kpi, value, on=judged_on)
     window = window or default_window(grain)
     first = window.start(at, grain)
     if first is None:
-        first = min(history) if history else current_period
-    series = tuple(Point(p, history.get(p)) for p in periods_between(first, current_period, grain))
+        first = min(history) if history else last
+    first = min(first, last)  # a window shorter than a period still shows the headline period
+    series = tuple(Point(p, history.get(p)) for p in periods_between(first, last, grain))
 
-    recent = periods_between(shift_period(current_period, grain, 1 - ROLLING_PERIODS[grain]), at, grain)
+    recent = periods_between(shift_period(last, grain, 1 - ROLLING_PERIODS[grain]), last, grain)
     recorded = [history[p] for p in recent if p in history]
     rolling = sum(recorded) / len(recorded) if recorded else None
 
@@ -197,15 +144,39 @@ def compute_snapshot(
         previous=previous,
         change=change,
         year_over_year=year_over_year,
-        target=target,
-        progress=progress,
-        status=compute_status(kpi, value, progress),
+        target=goal.target if goal else kpi.target_at(judged_on),
+        progress=goal.progress if goal else None,
+        health=compute_health(value, kpi.thresholds, kpi.direction),
+        goal=goal,
+        in_progress=partial,
         series=series,
         rolling_average=rolling,
         stale=is_stale(period, grain, at=at, now=now),
         recorded_at=recorded_at,
         source_error=source_error,
     )
+
+
+def _partial(
+    kpi: KpiDefinition, history: dict[date, float], running: date, *, through: date
+) -> PartialPeriod:
+    """The running period of a flow, to date, with its pro-rata comparison for sums."""
+    grain = kpi.grain
+    value = history[running]
+    through = max(through, running)
+    elapsed = (through - running).days + 1
+    total = (period_end(running, grain) - running).days + 1
+    previous = history.get(shift_period(running, grain, -1))
+    if kpi.measured_as != "sum":
+        return PartialPeriod(running, value, through, elapsed, total, previous=previous)
+    share = value / previous if previous not in (None, 0) else None
+    projected = value * total / elapsed if grain != "daily" else None
+    like_for_like = None
+    if previous is not None and grain != "daily":
+        # the period before at the same share of its length (2 of 31 days of December: 2/31 of November)
+        same_point = previous * elapsed / total
+        like_for_like = compute_change(value, same_point, direction=kpi.direction, label="pro rata")
+    return PartialPeriod(running, value, through, elapsed, total, previous, share, projected, like_for_like)
 
 
 def _history(observations: Sequence[tuple[date, float]], grain: Grain, *, until: date) -> dict[date, float]:

@@ -99,7 +99,8 @@ class KpiService:
     def _batch(
         self, requests: Sequence[tuple[KpiDefinition, Window | None]], *, at: date | None
     ) -> list[KpiSnapshot]:
-        at = at or self.today()
+        today = self.today()
+        at = at or today
         now = self.clock.now()
         ranges: dict[str, list[tuple[date | None, date]]] = {}
         for kpi, window in requests:
@@ -126,6 +127,7 @@ class KpiService:
                     [(row.period, row.value) for row in rows],
                     at=at,
                     now=now,
+                    today=today,
                     window=window,
                     recorded_at=rows[-1].recorded_at if rows else None,
                     source_error=status.last_error if status else None,
@@ -136,11 +138,12 @@ class KpiService:
 
 def _history_ranges(kpi: KpiDefinition, window: Window | None, at: date) -> list[tuple[date | None, date]]:
     """The periods a snapshot at `at` reads: the window, the previous and rolling periods, and the same
-    periods a year earlier (year-over-year of the current or the previous period)."""
+    periods a year earlier (year-over-year of the current period or of the two before it)."""
     grain = kpi.grain
     current = period_start(at, grain)
-    previous = shift_period(current, grain, -1)
-    rolling = shift_period(current, grain, 1 - ROLLING_PERIODS[grain])
+    # a flow's value may be the period before the current one: one period more of everything
+    previous = shift_period(current, grain, -2)
+    rolling = shift_period(current, grain, -ROLLING_PERIODS[grain])
     window_start = (window or default_window(grain)).start(at, grain)
     if window_start is None:
         return [(None, at)]

@@ -38,8 +38,9 @@ from bot.blocks.primitives import (
     header,
     section,
 )
+from kpi_core.standing import SEVERITY_SYMBOL
 
-SEVERITY_EMOJI = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+SEVERITY_EMOJI = SEVERITY_SYMBOL  # the colours of health: kpi_core.standing
 SEVERITY_COLOR = {"critical": "#E01E5A", "warning": "#ECB22E", "info": "#36C5F0"}
 RESOLVED_COLOR = "#2EB67D"
 STATE_EMOJI = {

@@ -11,6 +11,7 @@ from bot.blocks.primitives import Message, context, divider, escape, fields, hea
 from kpi_core.config.models import KpiDefinition
 from kpi_core.format import format_kpi_value
 from kpi_core.snapshot import KpiSnapshot
+from kpi_core.standing import LEGEND
 
 USAGE = [
     ("`/kpi <kpi>`", "A KPI card with its chart, e.g. `/kpi mrr`"),
@@ -61,7 +62,7 @@ def build_kpi_list(groups: Mapping[str, Sequence[KpiSnapshot]], *, title: str = 
     count = sum(len(s) for s in groups.values())
     text = f"{title}: {count} KPIs in {len(groups)} categories"
     messages = split_messages(
-        text, [header(title), *blocks, context(f"{count} KPIs · `/kpi <name>` for a card")]
+        text, [header(title), *blocks, context(f"{count} KPIs · `/kpi <name>` for a card", LEGEND)]
     )
     return messages
 

@@ -6,30 +6,38 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.kpi_card import card_fallback, change_text, value_text
+from bot.blocks.kpi_card import card_fallback, change_text, period_suffix, value_text
 from bot.blocks.primitives import (
-    STATUS_EMOJI,
-    STATUS_LABEL,
     Message,
     chart_image,
     context,
     divider,
+    escape,
     fields,
     header,
     section,
 )
-from kpi_core.format import format_kpi_value, format_progress
+from kpi_core.format import format_kpi_value
 from kpi_core.snapshot import KpiSnapshot
+from kpi_core.standing import LEGEND, Health
+from kpi_core.wording import goal_words, health_words
 
 
 def headline_field(snapshot: KpiSnapshot) -> tuple[str, str]:
-    """A headline card as a field: big value, change, status (seed 000's `$12,450 / MRR / ↑ 12% MoM`)."""
-    lines = [f"*{value_text(snapshot)}*", change_text(snapshot.change, snapshot.kpi.unit)]
-    if snapshot.target is not None and snapshot.progress is not None:
-        lines.append(f"{STATUS_EMOJI[snapshot.status]} {format_progress(snapshot.progress)} of target")
-    else:
-        lines.append(f"{STATUS_EMOJI[snapshot.status]} {STATUS_LABEL[snapshot.status]}")
-    return snapshot.kpi.name, "\n".join(lines)
+    """A headline card as a field: big value (and its period for a flow), change, goal, health.
+
+    `*1.05M* (November)` / `↑ 5% MoM · better` / `🎯 behind target: 749K expected by 30 Nov` / `🟢 healthy`
+    """
+    kpi = snapshot.kpi
+    lines = [
+        f"*{value_text(snapshot)}*{escape(period_suffix(snapshot))}",
+        change_text(snapshot.change, kpi.unit),
+    ]
+    if snapshot.value is not None:
+        lines.append(escape(goal_words(kpi, snapshot.goal, short=True)))
+        if snapshot.health is not Health.NOT_SET:
+            lines.append(escape(health_words(kpi, snapshot.health, detail=False)))
+    return escape(kpi.name), "\n".join(lines)
 
 
 def build_dashboard(
@@ -42,7 +50,7 @@ def build_dashboard(
     chart_alt_text: str = "",
 ) -> Message:
     """Headline cards, the composed trend chart, alerts and quick stats."""
-    blocks: list[Block] = [header("📊 Executive dashboard"), context(f"📅 Last updated {updated}")]
+    blocks: list[Block] = [header("📊 Executive dashboard"), context(f"📅 Last updated {updated}", LEGEND)]
     blocks.extend(fields([headline_field(s) for s in headline]))
     if chart_file_id:
         blocks.append(chart_image(chart_file_id, chart_alt_text or "KPI trends"))

@@ -48,11 +48,11 @@ from kpi_core.digests.content import (
     NorthStarSection,
     TableSection,
 )
+from kpi_core.standing import LEGEND
 
 TEXT_BUDGET = MAX_SECTION_TEXT - 100  # room for the escaping of a line that is appended last
 CONTINUED = "🧵 More of this digest in the thread"
 DEFAULT_MOVERS_TITLE = "red flags and recent wins"
-STATUS_LEGEND = "🟢 on track · 🟡 at risk · 🔴 off track against target"
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def header_blocks(digest: Digest) -> list[Block]:
     """`📊 Daily metrics · Thursday 19 Nov 2026 (Europe/Berlin)`, what it compares with, late or not."""
     head = digest.header
     title = f"📊 {head.title} · {head.period_label}" + (" · late" if head.late else "")
-    notes = [f"Compared with {COMPARED_WITH[digest.period.kind]}", STATUS_LEGEND]
+    notes = [f"Compared with {COMPARED_WITH[digest.period.kind]}", LEGEND]
     if head.late:
         notes.insert(0, f"⏰ *Posted late*: it was due {local_time(head.scheduled_for, head.timezone)}")
     return [header(title), context(" · ".join(notes))]

@@ -11,12 +11,14 @@ from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.blocks.primitives import STATUS_EMOJI, escape
+from bot.blocks.primitives import escape
 from kpi_core.digests.content import KpiLine, Milestone, Mover, NorthStarSection, OpenAlert
 from kpi_core.format import format_change, format_kpi_value, format_progress, format_value
 from kpi_core.snapshot import Change
+from kpi_core.standing import HEALTH_SYMBOL, SEVERITY_SYMBOL, Health
+from kpi_core.wording import goal_words, health_words, in_progress_words
 
-SEVERITY_EMOJI = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+SEVERITY_EMOJI = SEVERITY_SYMBOL  # the colours of health: kpi_core.standing
 COMPARED_WITH = {
     "daily": "the day before (DoD) and the same day last week (WoW)",
     "weekly": "the week before (WoW)",
@@ -54,14 +56,18 @@ def signed_change(change: Change, unit: str) -> str:
 
 
 def as_of_text(line: KpiLine) -> str:
-    """`as of 16 Nov` when the value is older than the digest's period (its newest period is missing).
+    """`as of 16 Nov` when the value is older than the digest's period (its newest period is missing);
+    `Nov` for a coarser flow (monthly signups in a daily digest): its last complete period, named.
 
-    A coarser KPI's latest value (monthly MRR in a weekly digest) is not marked: its change label (MoM)
-    already says which comparison it is, and a month name on every such row is noise on a phone.
+    A coarser level's latest value (monthly MRR in a weekly digest) is not marked: it is current.
     """
-    if line.as_of is None or not line.lagging:
+    if line.as_of is None:
         return ""
-    return "as of " + short_period(line.as_of, line.kpi.grain)
+    if line.lagging:
+        return "as of " + short_period(line.as_of, line.kpi.grain)
+    if line.aggregate == "latest" and line.kpi.is_flow:
+        return short_period(line.as_of, line.kpi.grain)
+    return ""
 
 
 def short_period(start: date, grain: str) -> str:
@@ -74,14 +80,29 @@ def short_period(start: date, grain: str) -> str:
     return f"Q{(start.month - 1) // 3 + 1}"
 
 
+def health_dot(line: KpiLine) -> str:
+    """The health colour and a space, or "" for a KPI without thresholds (colours are health only)."""
+    symbol = HEALTH_SYMBOL[line.health]
+    return f"{symbol} " if symbol else ""
+
+
+def goal_text(line: KpiLine) -> str:
+    """`🎯 behind target: 80% of ≥ 12 minutes` (short form), "" without a value or a target."""
+    if line.value is None or line.goal is None:
+        return ""
+    return keep_together(escape(goal_words(line.kpi, line.goal, short=True)))
+
+
 def kpi_row(line: KpiLine, *, daily: bool = False) -> str:
-    """One compact table row: `🟡 Monthly Recurring Revenue *$486K* ↑ 6.2% MoM`.
+    """One compact table row: `🟠 Churn *4.2%* ↑ 0.3 pts MoM · 🎯 behind target: 60% of ≤ 2.5%`.
+
+    The dot is health (none without thresholds), the 🎯 words the goal standing.
 
     Daily digests add the change against the same day last week (`WoW`) and put both changes on a
     second, indented line: one long line would wrap at random points on a phone. An average over the
     period (a daily KPI in a weekly digest) says `avg`; a value older than the period says `as of 16 Nov`.
     """
-    head = f"{STATUS_EMOJI[line.status]} {escape(line.kpi.name)} {value_text(line)}"
+    head = f"{health_dot(line)}{escape(line.kpi.name)} {value_text(line)}"
     if line.value is not None and line.aggregate == "average":
         head += f"{NBSP}avg"
     changes = [change_text(line.change, line.kpi.unit)]
@@ -89,22 +110,23 @@ def kpi_row(line: KpiLine, *, daily: bool = False) -> str:
         # "WoW" for a day means the same weekday a week earlier; the header says so.
         changes.append(change_text(replace(line.vs_last_week, label="WoW"), line.kpi.unit))
     when = as_of_text(line)
-    tail = " · ".join([c for c in changes if c] + ([f"_{when}_"] if when else []))
+    goal = goal_text(line)
+    tail = " · ".join([c for c in changes if c] + ([f"_{when}_"] if when else []) + ([goal] if goal else []))
     if not tail:
         return head
     return f"{head}\n{INDENT}{tail}" if daily else f"{head} {tail}"
 
 
 def headline_field(line: KpiLine) -> tuple[str, str]:
-    """A headline card as a field: name, then the value, its change and where it stands against target."""
+    """A headline card as a field: name, then the value, its change, its goal standing and its health."""
     body = [value_text(line)]
     change = change_text(line.change, line.kpi.unit)
     if change:
         body.append(change)
-    if line.value is not None and line.progress is not None:
-        body.append(f"{STATUS_EMOJI[line.status]} {format_progress(line.progress)} of target")
-    elif line.value is not None:
-        body.append(f"{STATUS_EMOJI[line.status]} no target")
+    if line.value is not None:
+        body.append(goal_text(line) or "no target")
+        if line.health is not Health.NOT_SET:
+            body.append(escape(health_words(line.kpi, line.health, detail=False)))
     when = as_of_text(line)
     if when:
         body[0] += f" _{when}_"
@@ -147,7 +169,12 @@ def north_star_lines(section: NorthStarSection) -> list[str]:
     change = change_text(line.change, kpi.unit)
     if change:
         head += f"  {change}"
-    lines = [f"{STATUS_EMOJI[line.status]} {escape(kpi.name)}: {head}"]
+    lines = [f"{health_dot(line)}{escape(kpi.name)}: {head}"]
+    if line.value is not None and line.goal is not None:
+        lines.append(escape(goal_words(kpi, line.goal)))
+    running = in_progress_words(kpi, line.snapshot.in_progress) if line.snapshot is not None else ""
+    if running:
+        lines.append(f"_{escape(running)}_")
     goal = section.next_milestone
     if goal is not None and line.value is not None:
         target = format_kpi_value(kpi, goal.target)

@@ -19,8 +19,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from kpi_core.snapshot import Status
-
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
@@ -28,19 +26,6 @@ MAX_FIELDS = 10
 MAX_HEADER = 150
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FALLBACK_TEXT = 3000
-
-STATUS_EMOJI = {
-    Status.ON_TRACK: "🟢",
-    Status.AT_RISK: "🟡",
-    Status.OFF_TRACK: "🔴",
-    Status.NO_DATA: "⚪",
-}
-STATUS_LABEL = {
-    Status.ON_TRACK: "On track",
-    Status.AT_RISK: "At risk",
-    Status.OFF_TRACK: "Off track",
-    Status.NO_DATA: "No data",
-}
 
 
 @dataclass(frozen=True)

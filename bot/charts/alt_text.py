@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from bot.charts.data import ChartSeries, chart_series
 from bot.charts.scales import long_label
-from kpi_core.evaluation import check_threshold
 from kpi_core.format import format_change, format_kpi_value
 from kpi_core.periods import CHANGE_LABELS
 from kpi_core.snapshot import Change, KpiSnapshot
+from kpi_core.standing import Health, compute_health
 
 _SIGNS = {"↑": "+", "↓": "-", "→": "±"}
 
@@ -36,9 +36,9 @@ def kpi_alt_text(snapshot: KpiSnapshot, series: ChartSeries | None = None) -> st
     latest = f"latest {format_kpi_value(kpi, last_value)}"
     if last_period != end:
         latest += f" ({long_label(last_period, kpi.grain)})"
-    state = check_threshold(last_value, kpi.thresholds, kpi.direction)
-    if state != "ok":
-        latest += f", in the {state} zone"
+    health = compute_health(last_value, kpi.thresholds, kpi.direction)
+    if health in (Health.WARNING, Health.CRITICAL):
+        latest += f", in the {health.value} zone"
     if snapshot.target is not None:
         latest += f", target {format_kpi_value(kpi, snapshot.target)}"
         if kpi.target_progression:

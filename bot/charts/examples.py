@@ -17,7 +17,8 @@ from bot.charts.kpi_chart import render_kpi_chart
 from bot.charts.panels import Panel, render_panels
 from kpi_core.config.models import KpiDefinition, Thresholds
 from kpi_core.periods import shift_period
-from kpi_core.snapshot import KpiSnapshot, Point, Status
+from kpi_core.snapshot import KpiSnapshot, Point
+from kpi_core.standing import compute_health
 
 AT = date(2026, 11, 30)
 
@@ -39,7 +40,7 @@ def example_snapshot(kpi: KpiDefinition, values: Sequence[float | None], *, last
         year_over_year=None,
         target=target,
         progress=None,
-        status=Status.ON_TRACK if known else Status.NO_DATA,
+        health=compute_health(value, kpi.thresholds, kpi.direction),
         series=series,
     )
 

@@ -4,28 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cli.kpi_text import MISSING, STATUS_TEXT, target_words, value_words
+from bot.cli.kpi_text import MISSING, value_words
 from kpi_core.demo.prepare import DemoSummary
 from kpi_core.format import format_change
 from kpi_core.periods import period_label
-from kpi_core.snapshot import KpiSnapshot, Status
+from kpi_core.snapshot import KpiSnapshot
+from kpi_core.standing import LEGEND, Health
+from kpi_core.wording import goal_words, health_words, in_progress_words
 
 RULE = "═" * 78
-MARK = {Status.ON_TRACK: "✓", Status.AT_RISK: "⚠", Status.OFF_TRACK: "✗", Status.NO_DATA: "·"}
 
 
 def summary_lines(snapshots: Sequence[KpiSnapshot], widths: Sequence[int]) -> list[str]:
-    """`Monthly Recurring Revenue:  $482K  (↑ 3% MoM)  [TARGET: ≥ $500K]  ⚠` (seed 004's layout)."""
-    return [
-        "  " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-        for cells in (_cells(s) for s in snapshots)
-    ]
+    """`Session Duration:  9.6 minutes  (↑ 1% DoD)  🟢 healthy  🎯 behind target: 80% of ≥ 12 minutes`.
+
+    Seed 004's layout, with health and goal standing as two columns; a flow's running period follows
+    on its own line, labelled "to date".
+    """
+    out = []
+    for snapshot in snapshots:
+        cells = _cells(snapshot)
+        out.append(
+            "  " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        )
+        running = in_progress_words(snapshot.kpi, snapshot.in_progress)
+        if running:
+            out.append(f"    ↳ {running}")
+    return out
 
 
 def _cells(snapshot: KpiSnapshot) -> tuple[str, str, str, str, str]:
-    change = f"({format_change(snapshot.change, snapshot.kpi.unit)})" if snapshot.change else ""
-    target = f"[TARGET: {target_words(snapshot)}]" if snapshot.target is not None else ""
-    return snapshot.kpi.name + ":", value_words(snapshot), change, target, MARK[snapshot.status]
+    kpi = snapshot.kpi
+    value = value_words(snapshot)
+    if snapshot.value is not None and kpi.is_flow and snapshot.period is not None:
+        value += f" ({period_label(snapshot.period, kpi.grain)})"
+    change = f"({format_change(snapshot.change, kpi.unit)})" if snapshot.change else ""
+    has_value = snapshot.value is not None
+    health = health_words(kpi, snapshot.health, detail=False) if has_value else ""
+    goal = goal_words(kpi, snapshot.goal, short=True) if has_value else ""
+    return kpi.name + ":", value, change, health, goal
 
 
 def _widths(snapshots: Sequence[KpiSnapshot]) -> list[int]:
@@ -33,10 +50,24 @@ def _widths(snapshots: Sequence[KpiSnapshot]) -> list[int]:
     return [max(len(row[i]) for row in rows) for i in range(5)]
 
 
+def _attention_line(snapshot: KpiSnapshot) -> str:
+    """`🔴 critical (at or above 4%): Monthly Churn Rate 5.3% · 🎯 behind target: 47% of ≤ 2.5%`."""
+    kpi = snapshot.kpi
+    if snapshot.health in (Health.CRITICAL, Health.WARNING):
+        head = f"{health_words(kpi, snapshot.health)}: {kpi.name} {value_words(snapshot)}"
+        if snapshot.goal is not None:
+            head += f" · {goal_words(kpi, snapshot.goal, short=True)}"
+    else:
+        head = f"{goal_words(kpi, snapshot.goal, short=True)}: {kpi.name} {value_words(snapshot)}"
+    owner = f" ({', '.join(kpi.owners)})" if kpi.owners else ""
+    action = f" → {kpi.actions[0]}" if kpi.actions else ""
+    return f"  {head}{owner}{action}"
+
+
 def render_demo_summary(summary: DemoSummary) -> str:
     """The whole summary: headline, every category, red flags with actions, wins, data notes, next steps."""
     title = f"KPI SUMMARY · {summary.at:%-d %b %Y} ({summary.timezone})"
-    lines = [title, RULE, "", "HEADLINE"]
+    lines = [title, RULE, LEGEND, "", "HEADLINE"]
     widths = _widths([*summary.snapshots, *summary.dashboard.headline])
     lines += summary_lines(summary.dashboard.headline, widths) or ["  (no dashboard headline in kpis.yml)"]
     categories: dict[str, list[KpiSnapshot]] = {}
@@ -46,20 +77,15 @@ def render_demo_summary(summary: DemoSummary) -> str:
         lines += ["", category.replace("_", " ").upper()]
         lines += summary_lines(snapshots, widths)
     lines += ["", "NEEDS ATTENTION"]
-    for snapshot in summary.attention[:10]:
-        action = f" → {snapshot.kpi.actions[0]}" if snapshot.kpi.actions else ""
-        owner = f" ({', '.join(snapshot.kpi.owners)})" if snapshot.kpi.owners else ""
-        lines.append(
-            f"  {STATUS_TEXT[snapshot.status]}: {snapshot.kpi.name} {value_words(snapshot)}{owner}{action}"
-        )
+    lines += [_attention_line(snapshot) for snapshot in summary.attention[:10]]
     if len(summary.attention) > 10:
         lines.append(f"  …and {len(summary.attention) - 10} more (kpibot show --all)")
     if not summary.attention:
-        lines.append("  nothing: every KPI is on track")
+        lines.append("  nothing: every KPI is healthy and none is behind its target")
     lines += ["", "RECENT WINS"]
     for snapshot in summary.wins:
         change = format_change(snapshot.change, snapshot.kpi.unit) if snapshot.change else MISSING
-        lines.append(f"  🟢 {snapshot.kpi.name}: {value_words(snapshot)} ({change})")
+        lines.append(f"  ↗ {snapshot.kpi.name}: {value_words(snapshot)} ({change}, better)")
     if not summary.wins:
         lines.append("  none this period")
     if summary.dashboard.quick_stats:

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kpi_core.format import MISSING, format_as_of, format_change, format_kpi_value, format_progress
+from kpi_core.format import MISSING, format_as_of, format_change, format_kpi_value
 from kpi_core.periods import period_label
-from kpi_core.snapshot import Change, KpiSnapshot, Point, Status
+from kpi_core.snapshot import Change, KpiSnapshot, Point
+from kpi_core.standing import LEGEND
+from kpi_core.wording import (
+    goal_words,
+    health_words,
+    in_progress_words,
+    period_words,
+    running_only_words,
+)
 
-STATUS_TEXT = {
-    Status.ON_TRACK: "🟢 On track",
-    Status.AT_RISK: "🟡 At risk",
-    Status.OFF_TRACK: "🔴 Off track",
-    Status.NO_DATA: "⚪ No data",
-}
 SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -45,33 +47,33 @@ def change_words(change: Change | None, unit: str) -> str:
     return format_change(change, unit) + verdict
 
 
-def target_words(snapshot: KpiSnapshot) -> str:
-    if snapshot.target is None:
-        return MISSING
-    comparator = "≤" if snapshot.kpi.direction == "lower" else "≥"
-    return f"{comparator} {format_kpi_value(snapshot.kpi, snapshot.target)}"
-
-
 def value_words(snapshot: KpiSnapshot, *, compact: bool = True) -> str:
+    """The headline value; a flow with only a running period says so (`November to date: 4.6%`)."""
     if snapshot.value is None:
+        running = running_only_words(snapshot)
+        if running:
+            return running
         return "no data (source error)" if snapshot.source_error else "no data"
     return format_kpi_value(snapshot.kpi, snapshot.value, compact=compact)
 
 
 def render_snapshot(snapshot: KpiSnapshot, *, timezone: str, window_label: str | None = None) -> str:
-    """The `/kpi` card as text: value, change, YoY, target, progress, status, as of, owner, trend."""
+    """The `/kpi` card as text: value, change, YoY, goal, health, the running period, as of, owner, trend."""
     kpi = snapshot.kpi
     lines = [
         f"{kpi.name} ({kpi.key}) · {kpi.category}",
-        f"  Value     {value_words(snapshot, compact=False)}",
+        f"  Value     {value_words(snapshot, compact=False)}"
+        + (f" · {period_words(snapshot)}" if snapshot.value is not None else ""),
     ]
     lines.append(f"  Change    {change_words(snapshot.change, kpi.unit)}")
     if snapshot.year_over_year is not None:
         lines.append(f"  YoY       {change_words(snapshot.year_over_year, kpi.unit)}")
-    lines.append(f"  Target    {target_words(snapshot)}")
-    if snapshot.progress is not None:
-        lines.append(f"  Progress  {format_progress(snapshot.progress)} of target")
-    lines.append(f"  Status    {STATUS_TEXT[snapshot.status]}")
+    if snapshot.value is not None:
+        lines.append(f"  Goal      {goal_words(kpi, snapshot.goal)}")
+        lines.append(f"  Health    {health_words(kpi, snapshot.health)}")
+    running = in_progress_words(kpi, snapshot.in_progress)
+    if running:
+        lines.append(f"  Running   {running}")
     lines.append("  " + format_as_of(snapshot, timezone=timezone, name_zone=True))
     if snapshot.stale:
         lines.append(f"  ⚠ Stale: the newest value is older than a {kpi.grain} KPI allows")
@@ -99,24 +101,31 @@ def render_snapshot(snapshot: KpiSnapshot, *, timezone: str, window_label: str |
 
 
 def render_table(groups: dict[str, list[KpiSnapshot]]) -> str:
-    """`show --all`: one aligned row per KPI, grouped by category."""
-    header = ("KPI", "Value", "Change", "Target", "Progress", "Status")
+    """`show --all`: one aligned row per KPI, grouped by category, then the legend.
+
+    A flow's value is its last complete period (named in the Period column); its running period, if any,
+    follows on an indented line of its own, labelled "to date".
+    """
+    header = ("KPI", "Value", "Period", "Change", "Health", "Goal")
     rows: list[tuple[str, ...] | str] = []
     for category, snapshots in groups.items():
         rows.append(category.replace("_", " ").upper())
         for snap in snapshots:
-            status = STATUS_TEXT[snap.status] + (" · stale" if snap.stale else "")
-            status += " · source error" if snap.source_error else ""
+            goal = goal_words(snap.kpi, snap.goal, short=True) if snap.value is not None else MISSING
+            goal += (" · stale" if snap.stale else "") + (" · source error" if snap.source_error else "")
             rows.append(
                 (
                     f"{snap.kpi.name} ({snap.kpi.key})",
                     value_words(snap),
+                    _period_cell(snap),
                     format_change(snap.change, snap.kpi.unit) if snap.change else MISSING,
-                    target_words(snap),
-                    format_progress(snap.progress) if snap.progress is not None else MISSING,
-                    status,
+                    health_words(snap.kpi, snap.health, detail=False) if snap.value is not None else "",
+                    goal,
                 )
             )
+            running = in_progress_words(snap.kpi, snap.in_progress)
+            if running:
+                rows.append(f"    ↳ {running}")
     cells = [header] + [row for row in rows if isinstance(row, tuple)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
 
@@ -129,7 +138,16 @@ def render_table(groups: dict[str, list[KpiSnapshot]]) -> str:
         )
 
     out = [line(header)] + [row if isinstance(row, str) else line(row) for row in rows]
-    return "\n".join(_spaced(out))
+    return "\n".join([*_spaced(out), "", LEGEND])
+
+
+def _period_cell(snapshot: KpiSnapshot) -> str:
+    """`Nov 2026` for a flow's complete period, `current` for a level, — without a value."""
+    if snapshot.period is None:
+        return MISSING
+    if not snapshot.kpi.is_flow:
+        return "current"
+    return period_label(snapshot.period, snapshot.kpi.grain)
 
 
 def _spaced(lines: list[str]) -> list[str]:

@@ -120,6 +120,9 @@ class AlertRuleConfig(Frozen):
     cooldown: Span | timedelta | None = None
     enabled: bool = True
     description: str = ""
+    # A flow KPI (weekly or coarser) is judged on complete periods; true also judges its running
+    # period to date: an early warning (churn already past 4 % this month), named "to date" in messages.
+    running_period: bool = False
 
     @field_validator("severity", mode="before")
     @classmethod

@@ -17,15 +17,17 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
 from kpi_core.alerts.config import SEVERITY_RANK, Severity
 from kpi_core.alerts.rules import AlertRule
-from kpi_core.evaluation import check_threshold, is_stale
+from kpi_core.evaluation import is_stale
 from kpi_core.format import format_kpi_value
 from kpi_core.periods import period_start, shift_period
+from kpi_core.standing import Health, check_threshold
+from kpi_core.wording import period_name
 
 ResultState = Literal["ok", "pending", "firing", "no_data"]
 _EPSILON = 1e-9
@@ -76,7 +78,23 @@ def evaluate_rule(
     so it stays firing while the condition (or `resolve_at`) still holds, even across a broken run.
     """
     data = prepare_series(series)
-    end = bisect_right(data.periods, period_start(at, rule.grain))
+    running = period_start(at, rule.grain)
+    # A flow's running week, month or quarter is only part of one: judged once complete, unless the rule
+    # asks for an early warning. A day is judged as it is recorded (daily loads are whole days).
+    weeks_or_more = rule.grain != "daily"
+    partial = weeks_or_more and rule.kpi.is_flow
+    last = shift_period(running, rule.grain, -1) if partial and not rule.running_period else running
+    result = _evaluate(rule, data, bisect_right(data.periods, last), at=at, active=active)
+    if partial and result.period == running:
+        # a flow's running period is named as such, never presented as the whole period
+        name = period_name(running, rule.grain)
+        if result.summary.startswith(rule.kpi.name + " "):
+            label = f"{rule.kpi.name} ({name[:1].upper()}{name[1:]} to date)"
+            result = replace(result, summary=label + result.summary[len(rule.kpi.name) :])
+    return result
+
+
+def _evaluate(rule: AlertRule, data: PreparedSeries, end: int, *, at: date, active: bool) -> RuleResult:
     kpi = rule.kpi
     if end == 0:
         return _result(rule, "no_data", None, None, None, summary=f"No data for {kpi.name} yet")
@@ -133,11 +151,12 @@ def _aggregate(rule: AlertRule, values: dict[date, float], period: date) -> floa
 def _test(rule: AlertRule, period: date, value: float) -> tuple[bool, Severity | None, float | None]:
     """Whether the condition holds for `value` at `period`, at which severity, against what."""
     if rule.kind == "levels":
-        level = check_threshold(value, rule.levels, rule.direction)
-        reached = rule.levels.critical if level == "critical" else rule.levels.warning
-        if level == "ok":
+        health = check_threshold(value, rule.levels, rule.direction)
+        if health is Health.HEALTHY:
             reached = rule.levels.warning if rule.levels.warning is not None else rule.levels.critical
-        return level != "ok", (None if level == "ok" else level), reached
+            return False, None, reached
+        level: Severity = "critical" if health is Health.CRITICAL else "warning"
+        return True, level, rule.levels.critical if level == "critical" else rule.levels.warning
     threshold = rule.kpi.target_at(period) if rule.use_target else rule.threshold
     if threshold is None:
         return False, None, None

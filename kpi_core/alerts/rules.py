@@ -68,6 +68,7 @@ class AlertRule:
     condition_text: str = ""
     threshold_text: str = ""
     notes: tuple[str, ...] = ()
+    running_period: bool = False  # also judge a flow's running period to date (see AlertRuleConfig)
 
     @property
     def grain(self) -> Grain:
@@ -188,6 +189,7 @@ def _compile_rule(cfg: AlertRuleConfig, path: Path, lookup: Catalog, config: Ale
         condition_text=cfg.condition or f"{kpi.key} {_structured_text(cfg)}",
         threshold_text=cfg.threshold or "",
         notes=notes,
+        running_period=cfg.running_period,
     )
 
 

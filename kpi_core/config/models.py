@@ -19,6 +19,9 @@ from kpi_core.formula import Formula, parse_formula
 Direction = Literal["higher", "lower"]
 Grain = Literal["daily", "weekly", "monthly", "quarterly"]
 Tier = Literal["north_star", "input", "output", "health"]
+# level: a balance at a point in time (MRR, customers); sum and rate: flows over the period (signups, a
+# conversion rate). A flow's headline is its last complete period; see docs/vocabulary.md.
+Measure = Literal["level", "sum", "rate"]
 
 PLAIN_UNITS = ("percent", "count", "ratio", "days", "hours", "minutes", "seconds", "score")
 UNIT_SYNONYMS = {"%": "percent", "pct": "percent", "percentage": "percent", "number": "count"}
@@ -122,6 +125,7 @@ class KpiDefinition(_Frozen):
     scale: float | None = Field(default=None, gt=0)  # a score's maximum, e.g. 5 for "4.7/5"
     decimals: int | None = Field(default=None, ge=0, le=6)  # override the formatter's default precision
     source: Source = PushSource()
+    measure: Measure | None = None  # None: `measured_as` picks one from the unit and the source
 
     # Spellings accepted in YAML besides the field names (offered by "did you mean" too).
     yaml_keys: ClassVar[tuple[str, ...]] = ("owner", "threshold_warning", "threshold_critical")
@@ -229,6 +233,21 @@ class KpiDefinition(_Frozen):
             data.pop("source")
         return data
 
+    @property
+    def measured_as(self) -> Measure:
+        """The configured measure, else: counts and money are sums, other units rates, formulas rates
+        (the catalog makes a formula over levels only a level). Never a level by default: a flow taken
+        for a level would show a part-period as a whole one."""
+        if self.measure is not None:
+            return self.measure
+        if self.source.kind != "formula" and (self.unit == "count" or self.unit in CURRENCIES):
+            return "sum"
+        return "rate"
+
+    @property
+    def is_flow(self) -> bool:
+        return self.measured_as != "level"
+
     def target_at(self, on: date) -> float | None:
         """The target in force on a date: the next milestone of a progression, else the fixed target."""
         for milestone, value in self.target_progression:
@@ -271,3 +290,18 @@ class KpiCatalogConfig(_Frozen):
     databases: dict[str, str] = {}
     kpis: dict[str, KpiDefinition] = {}
     dashboard: DashboardConfig = DashboardConfig()
+
+    @model_validator(mode="after")
+    def _formula_levels(self) -> KpiCatalogConfig:
+        """A formula over levels only (`mrr * 12`) is a level itself, unless its `measure` says otherwise."""
+        changed = True
+        while changed:  # formulas over formulas: until nothing changes (each KPI changes at most once)
+            changed = False
+            for key, kpi in self.kpis.items():
+                source = kpi.source
+                if kpi.measure is None and isinstance(source, FormulaSource):
+                    inputs = [self.kpis.get(name) for name in source.parsed.names]
+                    if inputs and all(i is not None and i.measured_as == "level" for i in inputs):
+                        self.kpis[key] = kpi.model_copy(update={"measure": "level"})
+                        changed = True
+        return self

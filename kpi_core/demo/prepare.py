@@ -23,8 +23,9 @@ from kpi_core.demo import schema
 from kpi_core.demo.warehouse import WarehouseSummary, build_warehouse
 from kpi_core.runtime import Runtime
 from kpi_core.service import Dashboard
-from kpi_core.snapshot import KpiSnapshot, Status
+from kpi_core.snapshot import KpiSnapshot
 from kpi_core.sources import RefreshReport, local_today, refresh
+from kpi_core.standing import Goal, Health
 from kpi_core.storage.observations import NewObservation
 from kpi_core.warehouse_sql import (
     SourceError,
@@ -54,10 +55,16 @@ class DemoSummary:
 
     @property
     def attention(self) -> tuple[KpiSnapshot, ...]:
-        """Off-track KPIs, then at-risk ones (seed 003's red flags)."""
-        order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1}
-        flagged = [s for s in self.snapshots if s.status in order]
-        return tuple(sorted(flagged, key=lambda s: (order[s.status], s.progress or 0)))
+        """Critical health first, then warning, then KPIs behind target whatever their health."""
+        order = {Health.CRITICAL: 0, Health.WARNING: 1}
+
+        def rank(s: KpiSnapshot) -> int | None:
+            if s.health in order:
+                return order[s.health]
+            return 2 if s.goal is not None and s.goal.goal is Goal.BEHIND else None
+
+        ranked = [(r, s) for s in self.snapshots if (r := rank(s)) is not None]
+        return tuple(s for r, s in sorted(ranked, key=lambda pair: (pair[0], pair[1].progress or 0)))
 
     @property
     def wins(self) -> tuple[KpiSnapshot, ...]:

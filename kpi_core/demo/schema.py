@@ -5,12 +5,10 @@ Two small dimension tables make date bucketing portable between SQLite and Postg
 dialect date functions:
 
 - `calendar`: one row per day with its week, month and quarter start.
-- `reporting_periods`: one row per reported month and week. A closed period has
-  `window_start = period_start` and `as_of = period_end`. The current, unfinished period has
-  `as_of` = the last day with data and a trailing window of the period's full length
-  (`window_start = as_of - days_in_period + 1`), so flows (churned customers, new trials, tickets)
-  are compared over a whole month or week, not over the few days elapsed.
-  `days_elapsed` / `days_in_period` projects month-to-date ledger amounts to a full month.
+- `reporting_periods`: one row per reported month and week, `window_start = period_start`. A closed
+  period has `as_of = period_end`; the current, unfinished one `as_of` = the last day with data, so
+  its flows are to date (kpibot labels them so and never compares them with a whole period).
+  `days_elapsed` / `days_in_period` say how far the running period is.
 """
 
 from __future__ import annotations

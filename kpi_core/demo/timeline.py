@@ -118,8 +118,7 @@ class Timeline:
                 length = (last - start).days + 1
                 as_of = min(last, self.end)
                 elapsed = (as_of - start).days + 1
-                window = start if as_of == last else as_of - timedelta(days=length - 1)
-                rows.append((grain, start, last, window, as_of, elapsed, length))
+                rows.append((grain, start, last, start, as_of, elapsed, length))  # running: to date
         return rows
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from kpi_core.config.models import KpiDefinition
+from kpi_core.config.models import Direction, KpiDefinition
 from kpi_core.digests import sections as cfg
 from kpi_core.digests.config import DigestDefinition
 from kpi_core.digests.content import (
@@ -31,8 +31,10 @@ from kpi_core.digests.content import (
     TableSection,
 )
 from kpi_core.digests.periods import DigestPeriod
-from kpi_core.evaluation import compute_change, compute_progress, compute_status
-from kpi_core.snapshot import Change, KpiSnapshot, Point, Status
+from kpi_core.evaluation import compute_change
+from kpi_core.periods import period_end
+from kpi_core.snapshot import Change, KpiSnapshot, Point
+from kpi_core.standing import compute_goal, compute_health, compute_progress, meets
 
 _GRAIN_RANK: dict[str, int] = {"daily": 0, "weekly": 1, "monthly": 2, "quarterly": 3}
 
@@ -154,17 +156,16 @@ def _north_star(
         Milestone(on, target, _meets(line.value, target, kpi.direction))
         for on, target in kpi.target_progression
     )
-    upcoming = next((m for m in milestones if m.on >= period.end), None)
-    target = upcoming.target if upcoming else kpi.target_at(period.end)
+    on = line.goal.on if line.goal is not None else period.end  # the date its value is judged on
+    upcoming = next((m for m in milestones if m.on >= on), None)
+    target = upcoming.target if upcoming else kpi.target_at(on)
     return NorthStarSection(
         title, line, milestones, upcoming, compute_progress(line.value, target, kpi.direction)
     )
 
 
-def _meets(value: float | None, target: float, direction: str) -> bool:
-    if value is None:
-        return False
-    return value >= target if direction == "higher" else value <= target
+def _meets(value: float | None, target: float, direction: Direction) -> bool:
+    return value is not None and meets(value, target, direction)
 
 
 class _LineCache:
@@ -236,14 +237,18 @@ def _line(
     as_of: date | None = None,
     lagging: bool = False,
 ) -> KpiLine:
-    target = kpi.target_at(period.end)
-    progress = compute_progress(value, target, kpi.direction)
+    # judged on the last day the value covers: a lagging or coarser value against its own period's target
+    on = min(period_end(as_of, kpi.grain), period.end) if as_of is not None else period.end
+    goal = compute_goal(kpi, value, on=on)
+    target = goal.target if goal else kpi.target_at(on)
+    progress = goal.progress if goal else None
     return KpiLine(
         kpi=kpi,
         value=value,
         change=change,
         vs_last_week=vs_last_week,
-        status=compute_status(kpi, value, progress) if value is not None else Status.NO_DATA,
+        health=compute_health(value, kpi.thresholds, kpi.direction),
+        goal=goal,
         aggregate=aggregate,
         as_of=as_of,
         lagging=lagging,

@@ -13,7 +13,8 @@ from typing import ClassVar, Literal
 
 from kpi_core.config.models import KpiDefinition
 from kpi_core.digests.periods import DigestPeriod
-from kpi_core.snapshot import Change, KpiSnapshot, Status
+from kpi_core.snapshot import Change, KpiSnapshot
+from kpi_core.standing import GoalStanding, Health
 
 NO_DATA = "no data"
 NO_DATA_SOURCE_ERROR = "no data (source error)"
@@ -46,7 +47,8 @@ class KpiLine:
     value: float | None
     change: Change | None  # against the compare period (DoD/WoW/MoM), or the KPI's own for "latest"
     vs_last_week: Change | None  # daily digests: against the same day a week earlier
-    status: Status
+    health: Health  # from the thresholds (kpi_core.standing)
+    goal: GoalStanding | None  # against the target; None without a value or a target
     aggregate: Aggregate
     as_of: date | None  # start of the KPI period the value belongs to
     lagging: bool  # the value is older than the digest's period (the newest period is missing)

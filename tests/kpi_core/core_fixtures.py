@@ -19,6 +19,7 @@ BASE_KPIS: dict[str, dict[str, Any]] = {
         "category": "revenue",
         "unit": "USD",
         "grain": "monthly",
+        "measure": "level",  # a balance: this month's value is current
         "target": 20000,
         "owner": "cfo@example.com",
         "source": {"sql": "SELECT period, amount FROM revenue ORDER BY period", "database": "warehouse"},
@@ -28,6 +29,7 @@ BASE_KPIS: dict[str, dict[str, Any]] = {
         "category": "revenue",
         "unit": "count",
         "grain": "monthly",
+        "measure": "level",
         "source": {"sql": "SELECT period, n FROM customers ORDER BY period", "database": "warehouse"},
     },
     "arpu": {

@@ -11,16 +11,9 @@ from hypothesis import strategies as st
 
 import kpi_core.evaluation
 from kpi_core.config.models import KpiDefinition, Thresholds
-from kpi_core.evaluation import (
-    check_threshold,
-    compute_change,
-    compute_progress,
-    compute_snapshot,
-    compute_status,
-    is_stale,
-)
+from kpi_core.evaluation import compute_change, compute_snapshot, is_stale
 from kpi_core.periods import period_start, shift_period, year_earlier
-from kpi_core.snapshot import Status
+from kpi_core.standing import Goal, Health, check_threshold, compute_goal, compute_health, compute_progress
 from kpi_core.windows import Window
 
 NOW = datetime(2026, 11, 19, 9, 30, tzinfo=UTC)
@@ -28,8 +21,11 @@ AT = date(2026, 11, 19)
 
 
 def make_kpi(**fields: Any) -> KpiDefinition:
+    """A level (a balance such as MRR: its current period is current) unless `measure` says otherwise;
+    flows are tested in tests/kpi_core/test_complete_periods.py."""
     fields.setdefault("key", "mrr")
     fields.setdefault("name", "MRR")
+    fields.setdefault("measure", "level")
     return KpiDefinition(**fields)
 
 
@@ -93,73 +89,84 @@ def test_progress_is_never_negative_and_reaches_one_exactly_when_the_target_is_m
     assert (progress >= 1 - 1e-12) == met or math.isclose(value, target, rel_tol=1e-9)
 
 
-# Status -------------------------------------------------------------------------------------------
+# Goal standing and health -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("direction", "value", "target", "status"),
+    ("direction", "value", "target", "goal"),
     [
-        ("lower", 3.2, 2, Status.OFF_TRACK),  # churn: 62.5 %
-        ("lower", 6_800, 5_000, Status.AT_RISK),  # CAC: 73.5 %
-        ("lower", 5_400, 5_000, Status.ON_TRACK),  # CAC: 92.6 %
-        ("lower", 1.5, 2, Status.ON_TRACK),
-        ("higher", 12_450, 15_000, Status.AT_RISK),  # 83 %
-        ("higher", 4.5, 5, Status.ON_TRACK),  # exactly 90 %
-        ("higher", 3.5, 5, Status.AT_RISK),  # exactly 70 %
-        ("higher", 3.4, 5, Status.OFF_TRACK),
-        ("lower", 9.0, 8.1, Status.ON_TRACK),  # 8.1 / 9.0 is 0.8999999999999999 in floating point
+        ("lower", 3.2, 2, Goal.BEHIND),  # churn: 62.5 %
+        ("lower", 5_400, 5_000, Goal.BEHIND),  # CAC: 92.6 % is still behind: no "nearly there" band
+        ("lower", 1.5, 2, Goal.MET),
+        ("lower", 2, 2, Goal.MET),
+        ("higher", 12_450, 15_000, Goal.BEHIND),  # 83 %
+        ("higher", 9.6, 12, Goal.BEHIND),  # 80 %: never "on track"
+        ("higher", 4.5, 4.5, Goal.MET),  # exactly the target
+        ("higher", 0.1 + 0.2, 0.3, Goal.MET),  # floating point does not miss by a hair
     ],
 )
-def test_status_from_progress_bands(direction: str, value: float, target: float, status: Status) -> None:
+def test_goal_against_a_fixed_target_is_met_or_behind(
+    direction: str, value: float, target: float, goal: Goal
+) -> None:
     kpi = make_kpi(direction=direction, target=target)
-    assert compute_status(kpi, value, compute_progress(value, target, kpi.direction)) == status
+    standing = compute_goal(kpi, value, on=AT)
+    assert standing is not None and standing.goal is goal
+    assert standing.expected is None and standing.due is None
+    assert standing.progress == compute_progress(value, target, kpi.direction)
 
 
-def test_status_from_thresholds_uses_seed_000_semantics() -> None:
+def test_health_from_thresholds_uses_seed_000_semantics() -> None:
     # Seed 000's kpi_config.yaml: mrr threshold_warning 10000, threshold_critical 5000.
     mrr = make_kpi(thresholds=Thresholds(warning=10_000, critical=5_000))
-    assert compute_status(mrr, 10_000.01, None) == Status.ON_TRACK
-    assert compute_status(mrr, 10_000, None) == Status.AT_RISK  # inclusive, like `value <= warning`
-    assert compute_status(mrr, 5_000.01, None) == Status.AT_RISK
-    assert compute_status(mrr, 5_000, None) == Status.OFF_TRACK
-    churn = make_kpi(key="churn", direction="lower", thresholds=Thresholds(warning=3, critical=4))
-    assert compute_status(churn, 2.99, None) == Status.ON_TRACK
-    assert compute_status(churn, 3, None) == Status.AT_RISK
-    assert compute_status(churn, 4, None) == Status.OFF_TRACK
+    assert compute_health(10_000.01, mrr.thresholds, "higher") is Health.HEALTHY
+    assert compute_health(10_000, mrr.thresholds, "higher") is Health.WARNING  # inclusive
+    assert compute_health(5_000.01, mrr.thresholds, "higher") is Health.WARNING
+    assert compute_health(5_000, mrr.thresholds, "higher") is Health.CRITICAL
+    churn = Thresholds(warning=3, critical=4)
+    assert compute_health(2.99, churn, "lower") is Health.HEALTHY
+    assert compute_health(3, churn, "lower") is Health.WARNING
+    assert compute_health(4, churn, "lower") is Health.CRITICAL
+    assert check_threshold(4, churn, "lower") is Health.CRITICAL
 
 
-def test_thresholds_take_precedence_over_progress_bands() -> None:
-    kpi = make_kpi(target=100_000, thresholds=Thresholds(warning=10_000, critical=5_000))
-    assert compute_status(kpi, 20_000, compute_progress(20_000, 100_000, "higher")) == Status.ON_TRACK
+def test_health_and_goal_are_independent() -> None:
+    # Past its warning threshold yet ahead of its target, and healthy yet behind its target.
+    ahead = make_kpi(direction="lower", target=5, thresholds=Thresholds(warning=4, critical=6))
+    snap = compute_snapshot(ahead, monthly(4.5, 4.2), at=AT, now=NOW)
+    assert snap.health is Health.WARNING and snap.goal is not None and snap.goal.goal is Goal.MET
+    behind = make_kpi(unit="minutes", target=12, thresholds=Thresholds(warning=5, critical=3))
+    snap = compute_snapshot(behind, monthly(9.5, 9.6), at=AT, now=NOW)
+    assert snap.health is Health.HEALTHY and snap.goal is not None and snap.goal.goal is Goal.BEHIND
 
 
-def test_seed_000_legacy_threshold_spelling_reaches_the_same_status() -> None:
+def test_seed_000_legacy_threshold_spelling_reaches_the_same_health() -> None:
     kpi = KpiDefinition.model_validate(
         {"key": "dau", "name": "DAU", "threshold_warning": 500, "threshold_critical": 200}
     )
-    assert compute_status(kpi, 200, None) == Status.OFF_TRACK
+    assert compute_health(200, kpi.thresholds, kpi.direction) is Health.CRITICAL
 
 
-def test_status_without_target_or_thresholds_and_without_value() -> None:
+def test_health_and_goal_without_target_thresholds_or_value() -> None:
     kpi = make_kpi()
-    assert compute_status(kpi, 42, None) == Status.ON_TRACK
-    assert compute_status(kpi, None, None) == Status.NO_DATA
-    assert compute_status(make_kpi(target=5), None, None) == Status.NO_DATA
+    assert compute_health(42, kpi.thresholds, kpi.direction) is Health.NOT_SET
+    assert compute_health(None, kpi.thresholds, kpi.direction) is Health.NO_DATA
+    assert compute_goal(kpi, 42, on=AT) is None
+    assert compute_goal(make_kpi(target=5), None, on=AT) is None
 
 
 @pytest.mark.parametrize(
     ("thresholds", "direction", "value", "level"),
     [
         (Thresholds(warning=10, critical=5), "higher", 10, "warning"),  # exactly at warning
-        (Thresholds(warning=10, critical=5), "higher", 10.0001, "ok"),
+        (Thresholds(warning=10, critical=5), "higher", 10.0001, "healthy"),
         (Thresholds(warning=10, critical=5), "higher", 5, "critical"),  # exactly at critical
         (Thresholds(warning=10, critical=5), "higher", -3, "critical"),
         (Thresholds(warning=3, critical=4), "lower", 3, "warning"),
-        (Thresholds(warning=3, critical=4), "lower", 2.9999, "ok"),
+        (Thresholds(warning=3, critical=4), "lower", 2.9999, "healthy"),
         (Thresholds(warning=3, critical=4), "lower", 4, "critical"),
         (Thresholds(warning=3), "lower", 100, "warning"),  # only one threshold set
-        (Thresholds(critical=4), "lower", 3.5, "ok"),
-        (Thresholds(), "higher", -1e9, "ok"),
+        (Thresholds(critical=4), "lower", 3.5, "healthy"),
+        (Thresholds(), "higher", -1e9, "healthy"),
     ],
 )
 def test_check_threshold_boundaries(thresholds: Thresholds, direction: str, value: float, level: str) -> None:
@@ -200,7 +207,8 @@ def test_snapshot_value_previous_and_change() -> None:
     assert snap.change.improved is True
     assert snap.target == 15_000
     assert snap.progress == pytest.approx(0.83)
-    assert snap.status == Status.AT_RISK
+    assert snap.goal is not None and snap.goal.goal is Goal.BEHIND  # 83 % of the target is behind it
+    assert snap.health is Health.NOT_SET  # no thresholds: no colour
     assert snap.stale is False
 
 
@@ -262,7 +270,7 @@ def test_default_window_and_all_history() -> None:
 def test_no_observations_is_no_data() -> None:
     kpi = make_kpi(target=10, grain="weekly")
     snap = compute_snapshot(kpi, [], at=AT, now=NOW)
-    assert snap.status == Status.NO_DATA
+    assert snap.health is Health.NO_DATA and snap.goal is None and snap.in_progress is None
     assert snap.value is None and snap.period is None and snap.progress is None
     assert snap.previous is None and snap.change is None
     assert snap.target == 10
@@ -311,10 +319,19 @@ def test_target_progression_is_read_at_the_date() -> None:
     june = compute_snapshot(kpi, [(date(2026, 6, 1), 48_000.0)], at=date(2026, 6, 15), now=NOW)
     assert june.target == 50_000
     assert june.progress == pytest.approx(0.96)
-    assert june.status == Status.ON_TRACK
+    # before the first milestone there is no line to be on pace with: met or behind the milestone
+    assert june.goal is not None and (june.goal.goal, june.goal.expected) == (Goal.BEHIND, None)
+    assert june.goal.due == date(2026, 6, 30)
     november = compute_snapshot(kpi, [(date(2026, 11, 1), 125_000.0)], at=AT, now=NOW)
     assert november.target == 200_000
-    assert november.status == Status.OFF_TRACK
+    # the straight line from 50K on 30 Jun to 200K on 31 Dec passes 165.8K on 19 Nov
+    expected = 50_000 + 150_000 * (AT - date(2026, 6, 30)).days / 184
+    assert november.goal is not None and november.goal.goal is Goal.BEHIND
+    assert november.goal.expected == pytest.approx(expected) and november.goal.due == date(2026, 12, 31)
+    on_pace = compute_snapshot(kpi, [(date(2026, 11, 1), 170_000.0)], at=AT, now=NOW)
+    assert on_pace.goal is not None and on_pace.goal.goal is Goal.ON_PACE
+    met = compute_snapshot(kpi, [(date(2026, 11, 1), 200_000.0)], at=AT, now=NOW)
+    assert met.goal is not None and met.goal.goal is Goal.MET
 
 
 def test_rolling_average_ignores_missing_periods() -> None:
@@ -376,7 +393,7 @@ def test_lower_is_better_snapshot_end_to_end() -> None:
     churn = make_kpi(key="churn_rate", name="Churn", unit="percent", direction="lower", target=2)
     snap = compute_snapshot(churn, monthly(3.5, 3.2), at=AT, now=NOW)
     assert snap.progress == pytest.approx(0.625)
-    assert snap.status == Status.OFF_TRACK
+    assert snap.goal is not None and snap.goal.goal is Goal.BEHIND
     assert snap.change is not None and snap.change.improved is True
 
 

@@ -14,8 +14,8 @@ from kpi_core.evaluation import compute_snapshot
 from kpi_core.runtime import Runtime
 from kpi_core.service import KpiService
 from kpi_core.settings import Settings
-from kpi_core.snapshot import Status
 from kpi_core.sources import store_for
+from kpi_core.standing import Health
 from kpi_core.storage.db import Database
 from kpi_core.windows import parse_window
 from tests.kpi_core.core_fixtures import BASE_KPIS, write_config
@@ -77,7 +77,7 @@ def test_a_snapshot_reads_the_store_and_the_source_status(filled: Database, conf
     assert mrr.recorded_at == NOW - timedelta(days=1)
     assert len(mrr.series) == 12 and mrr.source_error is None
     assert service.snapshot("customers").source_error == "no such table: customers"
-    assert service.snapshot("customers").status == Status.NO_DATA
+    assert service.snapshot("customers").health is Health.NO_DATA
     churn = service.snapshot("churn_rate", at=date(2025, 6, 30))
     assert churn.value == pytest.approx(3.5 - 17 * 0.05) and churn.progress == pytest.approx(2 / churn.value)
     with pytest.raises(UnknownKpiError) as error:
@@ -148,7 +148,10 @@ def test_the_dashboard_follows_kpis_yml(filled: Database, config: AppConfig) -> 
     assert len(panel.snapshots[0].series) == 6  # the panel's window
     assert [s.kpi.key for s in dashboard.quick_stats] == ["churn_rate"]
     dau = dashboard.headline[1]
-    assert dau.value is not None and dau.series[-10].value is None  # 10 March is missing, not zero
+    # a flow: its series ends with the last complete day (18 March); 19 March is still running
+    assert dau.value is not None and dau.series[-1].period == date(2026, 3, 18)
+    missing = {point.period: point.value for point in dau.series}
+    assert date(2026, 3, 10) in missing and missing[date(2026, 3, 10)] is None  # missing, not zero
 
 
 def test_runtime_create_loads_config_and_migrates(tmp_path: Path) -> None:
@@ -160,7 +163,7 @@ def test_runtime_create_loads_config_and_migrates(tmp_path: Path) -> None:
     try:
         assert {"observations", "source_status"} <= set(inspect(runtime.db.engine).get_table_names())
         assert runtime.service.today() == date(2026, 3, 19)
-        assert runtime.service.snapshot("mrr").status == Status.NO_DATA
+        assert runtime.service.snapshot("mrr").health is Health.NO_DATA
     finally:
         runtime.close()
     unmigrated = Runtime.create(

@@ -23,7 +23,9 @@ function decodeEntities(text) {
 
 export function emojify(html) {
   const named = html.replace(/:([a-z][a-z0-9_+-]*):/g, (whole, name) => EMOJI[name] || whole);
-  return named.replace(/🟢|🟡|🔴|⚪|🟠|🔵/gu, (dot) => `<span class="dot dot-${DOTS[dot]}" role="img" aria-label="${DOTS[dot]}"></span>`);
+  const dotted = named.replace(/🟢|🟡|🔴|⚪|🟠|🔵/gu, (dot) => `<span class="dot dot-${DOTS[dot]}" role="img" aria-label="${DOTS[dot]}"></span>`);
+  // the goal-standing marker: drawn, not a font glyph, and never coloured (colours mean health)
+  return dotted.replace(/🎯/gu, '<span class="goal-mark" role="img" aria-label="goal"></span>');
 }
 
 // Plain text (plain_text objects, headers, button labels): escaped, emoji shown.

@@ -27,6 +27,7 @@ def kpi(key: str = "mrr", **overrides: object) -> KpiDefinition:
         "target": 500_000,
         "owner": "cfo@northwind.example",
         "thresholds": {"warning": 400_000, "critical": 300_000},
+        "measure": "level",  # MRR: a balance, this month's value is current
     }
     fields.update(overrides)
     return KpiDefinition.model_validate(fields)
@@ -54,7 +55,8 @@ def test_card_puts_the_value_in_the_header_and_colours_the_change_by_direction()
         "type": "header",
         "text": {"type": "plain_text", "text": "MRR · $450,000", "emoji": True},
     }
-    assert blocks[1]["fields"][0]["text"] == "*Change*\n🟢 ↑ 3.4% MoM"
+    # words say good or bad; colours are kept for health
+    assert blocks[1]["fields"][0]["text"] == "*Change*\n↑ 3.4% MoM · better"
     assert blocks[2] == {"type": "image", "slack_file": {"id": "F1"}, "alt_text": "MRR"}
     assert "Owner: <@U1>" in str(blocks[3])
 
@@ -62,7 +64,7 @@ def test_card_puts_the_value_in_the_header_and_colours_the_change_by_direction()
         "churn", unit="percent", direction="lower", target=2, thresholds={"warning": 3, "critical": 4}
     )
     worse = snapshot(churn, [2.5, 2.6, 3.1])
-    assert change_text(worse.change, "percent") == "🔴 ↑ 0.5 pts MoM"
+    assert change_text(worse.change, "percent") == "↑ 0.5 pts MoM · worse"
 
 
 def test_card_without_data_or_chart_still_explains_itself() -> None:

@@ -15,7 +15,8 @@ from bot.charts.examples import CHURN as CHURN  # the example KPIs double as the
 from bot.charts.examples import MRR as MRR
 from kpi_core.config.models import KpiDefinition
 from kpi_core.periods import shift_period
-from kpi_core.snapshot import KpiSnapshot, Point, Status
+from kpi_core.snapshot import KpiSnapshot, Point
+from kpi_core.standing import Health
 
 NOV_2026 = date(2026, 11, 1)
 MRR_VALUES: tuple[float | None, ...] = (
@@ -47,7 +48,7 @@ def snapshot(
         "year_over_year": None,
         "target": kpi.target_at(at),
         "progress": None,
-        "status": Status.ON_TRACK if known else Status.NO_DATA,
+        "health": Health.NOT_SET if known else Health.NO_DATA,
         "series": series,
     }
     fields.update(changes)

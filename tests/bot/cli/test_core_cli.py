@@ -14,6 +14,7 @@ from bot.cli import cli
 from kpi_core.clock import ManualClock
 from kpi_core.config.loader import load_config
 from kpi_core.sources import store_for
+from kpi_core.standing import LEGEND
 from kpi_core.storage.db import Database
 from tests.kpi_core.core_fixtures import BASE_KPIS, fill_warehouse, write_config
 
@@ -153,17 +154,18 @@ def test_show_prints_the_card_facts(env: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "Monthly Recurring Revenue (mrr) · revenue"
-    assert "  Value     $12,500" in lines
+    assert "  Value     $12,500 · current" in lines  # a level: this month's value is current
     assert "  Change    ↑ 2% MoM (better)" in lines
     assert "  YoY       ↑ 32% YoY (better)" in lines
-    assert "  Target    ≥ $20K" in lines and "  Progress  62% of target" in lines
-    assert "  Status    🔴 Off track" in lines
+    # behind its target, and no thresholds: no colour, never "on track"
+    assert "  Goal      🎯 behind target: 62% of ≥ $20K" in lines
+    assert "  Health    no thresholds" in lines
     assert "  As of Mar 2026 · updated 19 Mar 2026 13:00 CET (Europe/Berlin)" in lines
     assert "  Owner     cfo@example.com" in lines
     assert any(line.startswith("  Trend     ▁▂▂▃▄▄▅▅▆▇▇█") for line in lines)
     assert "Stale" not in result.output
     window = run("show", "MRR", "--window", "3m", "--at", "2026-02-10")
-    assert "  Value     $12,250" in window.output and "(last 3 months;" in window.output
+    assert "  Value     $12,250 · current" in window.output and "(last 3 months;" in window.output
 
 
 def test_show_warns_about_stale_data_and_source_errors(env: Path) -> None:
@@ -183,7 +185,9 @@ def test_show_all_groups_every_kpi_by_category(env: Path) -> None:
     out = result.output
     assert out.index("REVENUE") < out.index("Monthly Recurring Revenue (mrr)") < out.index("RETENTION")
     assert out.index("RETENTION") < out.index("Net Promoter Score (nps)")
-    assert "⚪ No data" in out and "$12,500" in out
+    assert out.splitlines()[0].split() == ["KPI", "Value", "Period", "Change", "Health", "Goal"]
+    assert "no data" in out and "$12,500" in out
+    assert out.rstrip().endswith(LEGEND)
     category = run("show", "retention")
     assert "RETENTION" in category.output and "REVENUE" not in category.output
 
@@ -250,7 +254,8 @@ def test_demo_prepares_everything_and_prints_the_executive_summary(demo_env: Pat
         "NEXT",
     ):
         assert heading in out
-    assert "Monthly Recurring Revenue:" in out and "[TARGET: ≥ " in out
+    assert "Monthly Recurring Revenue:" in out and "🎯 behind target: " in out and LEGEND in out
+    assert "On track" not in out and "[TARGET" not in out
     assert "warehouse sqlite:///data/warehouse.db: built" in out
     assert re.search(r"refresh: (\d+) of \1 sources OK", out)
     again = run("demo", "--summary")

@@ -141,7 +141,10 @@ def test_record_a_value(demo: DemoApp) -> None:
     status, body = call(demo, "/api/record", {"kpi": "nps", "value": "38"})
     assert status == 200 and body["message"].startswith("Recorded Net Promoter Score = 38"), body
     snapshot = demo.stack.runtime.service.snapshot("nps_score")
-    assert snapshot.value == 38
+    # NPS is a monthly rate: a value pushed for the running month is that month to date, never its headline
+    assert snapshot.in_progress is not None and snapshot.in_progress.value == 38
+    assert snapshot.value != 38 and snapshot.period is not None
+    assert snapshot.period < snapshot.in_progress.period
     status, body = call(demo, "/api/record", {"kpi": "mrr", "value": "12%"})
     assert status == 400 and "is a percentage" in body["error"]
     status, body = call(demo, "/api/record", {"kpi": "mmr", "value": "1"})

@@ -26,7 +26,9 @@ def kpi(key: str, **fields: Any) -> KpiDefinition:
 KPIS = {
     "dau": kpi("dau", name="Daily Active Users", category="growth", grain="daily", target=1000),
     "uptime": kpi("uptime", name="Uptime", category="operations", grain="daily", unit="percent", target=99.9),
-    "mrr": kpi("mrr", name="MRR", category="revenue", grain="monthly", unit="USD", target=20000),
+    "mrr": kpi(
+        "mrr", name="MRR", category="revenue", grain="monthly", unit="USD", target=20000, measure="level"
+    ),
     "churn": kpi(
         "churn", name="Churn", category="customer", grain="monthly", unit="percent", direction="lower"
     ),

@@ -86,15 +86,17 @@ def test_a_source_error_shows_no_data_and_the_rest_is_posted() -> None:
     assert "*Broken Feed*\n_no data (source error)_" in text  # headline field
     assert "⚪ Broken Feed _no data (source error)_" in text  # table row
     assert "⚠️ No data: Broken Feed (source error)" in text  # footer
-    assert "🟢 MRR *$18,200*\n\u2003\u2002↑ 1.1% MoM" in text
+    # MRR has no thresholds: no colour; its goal standing in words
+    assert "MRR *$18,200*\n\u2003\u2002↑ 1.1% MoM · 🎯 behind target: 91% of ≥ $20K" in text
 
 
 def test_daily_rows_compare_with_yesterday_and_the_same_day_last_week() -> None:
     content = make_content()
     dau = next(line for line in content.lines() if line.key == "dau")
     row = kpi_row(dau, daily=True).replace("\u00a0", " ")
-    assert row == "🟢 Daily Active Users *1,074*\n\u2003\u2002↑ 6.1% DoD · ↑ 1.3% WoW"
-    assert kpi_row(dau).replace("\u00a0", " ") == "🟢 Daily Active Users *1,074* ↑ 6.1% DoD"
+    goal = "🎯 target met: 107% of ≥ 1,000"
+    assert row == f"Daily Active Users *1,074*\n\u2003\u2002↑ 6.1% DoD · ↑ 1.3% WoW · {goal}"
+    assert kpi_row(dau).replace("\u00a0", " ") == f"Daily Active Users *1,074* ↑ 6.1% DoD · {goal}"
 
 
 def test_weekly_rows_mark_averages_and_have_one_change() -> None:
@@ -133,8 +135,11 @@ def test_alerts_most_severe_first_with_the_rest_counted() -> None:
 
 def test_north_star_with_its_target_progression() -> None:
     text = flat(build_digest_messages(make_content()).main)
-    assert "🟢 MABV: *180K*  ↑ 5.9% MoM" in text
-    assert "▰▰▰▰▰▰▰▰▰▱ 90% of *200K* by 31 Dec 2026" in text
+    # a monthly flow on 16 November: October is its headline, November only "to date"
+    assert "MABV: *170K*  ↑ 13% MoM" in text and "MABV: *180K*" not in text
+    assert "🎯 on pace: 150K expected by 31 Oct, ≥ 200K by 31 Dec 2026" in text
+    assert "_November to date (16 of 30 days): 180K · 106% of October · on pace for 338K" in text
+    assert "▰▰▰▰▰▰▰▰▱▱ 85% of *200K* by 31 Dec 2026" in text
     assert "Milestones: ✅ 50K Jun 2026   ⬜ 200K Dec 2026   ⬜ 800K Dec 2027" in text
 
 

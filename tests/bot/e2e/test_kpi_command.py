@@ -14,7 +14,7 @@ def test_kpi_mrr_answers_with_a_card_and_its_chart(stack: SandboxStack) -> None:
     header = answer.blocks[0]["text"]["text"]
     assert header.startswith("Monthly Recurring Revenue · $")
     body = text_of(answer)
-    assert "MoM" in body and "Target" in body and "As of" in body
+    assert "MoM" in body and "Goal" in body and "🎯" in body and "Health" in body and "As of" in body
     images = [b for b in answer.blocks if b["type"] == "image"]
     assert len(images) == 1
     file = stack.emulator.file(images[0]["slack_file"]["id"])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
@@ -93,9 +93,21 @@ def test_missing_and_stale_data_is_no_data_never_zero_and_never_critical() -> No
 def test_months_at_the_kpi_grain() -> None:
     r = rule("mrr_growth_rate < 8%", "2 consecutive months")
     jan, feb, mar = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
-    assert evaluate_rule(r, [(jan, 7.0), (feb, 7.5)], at=date(2026, 2, 20)).state == "firing"
-    assert evaluate_rule(r, [(jan, 7.0), (mar, 7.5)], at=date(2026, 3, 5)).state == "pending"
-    assert evaluate_rule(r, [(jan, 9.0), (feb, 7.5)], at=date(2026, 2, 20)).state == "pending"
+    assert evaluate_rule(r, [(jan, 7.0), (feb, 7.5)], at=date(2026, 3, 5)).state == "firing"
+    assert evaluate_rule(r, [(jan, 7.0), (mar, 7.5)], at=date(2026, 4, 5)).state == "pending"
+    assert evaluate_rule(r, [(jan, 9.0), (feb, 7.5)], at=date(2026, 3, 5)).state == "pending"
+
+
+def test_a_running_month_is_judged_only_when_the_rule_asks_for_an_early_warning() -> None:
+    r = rule("mrr_growth_rate < 8%", "2 consecutive months")
+    jan, feb = date(2026, 1, 1), date(2026, 2, 1)
+    # on 20 February, February is a part-month: only January counts, and one month is not two
+    complete = evaluate_rule(r, [(jan, 7.0), (feb, 7.5)], at=date(2026, 2, 20))
+    assert (complete.state, complete.period, complete.held) == ("pending", jan, 1)
+    assert complete.summary.startswith("Mrr Growth Rate is 7% (< 8%)")
+    early = evaluate_rule(replace(r, running_period=True), [(jan, 7.0), (feb, 7.5)], at=date(2026, 2, 20))
+    assert (early.state, early.period) == ("firing", feb)
+    assert early.summary.startswith("Mrr Growth Rate (February to date) is 7.5%"), early.summary
 
 
 def test_sub_daily_windows_use_the_latest_daily_observation() -> None:
@@ -107,7 +119,7 @@ def test_sub_daily_windows_use_the_latest_daily_observation() -> None:
 
 def test_target_conditions_read_the_kpi_target() -> None:
     r = rule("feature_adoption_rate > target", "Monthly measurement")
-    at = date(2026, 2, 10)
+    at = date(2026, 3, 10)  # February is complete
     assert evaluate_rule(r, [(date(2026, 2, 1), 75.0)], at=at).state == "ok"
     result = evaluate_rule(r, [(date(2026, 2, 1), 76.0)], at=at)
     assert (result.state, result.threshold) == ("firing", 75)

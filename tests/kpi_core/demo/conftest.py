@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from kpi_core.config.models import KpiDefinition, SqlSource
 from kpi_core.demo import WarehouseSummary, build_warehouse
+from kpi_core.periods import period_start
 from kpi_core.warehouse_sql import read_result
 
 KPIS_FILE = Path(__file__).resolve().parents[3] / "config" / "kpis.yml"
@@ -26,8 +27,14 @@ def demo_kpis() -> dict[str, KpiDefinition]:
     return {str(key): KpiDefinition(key=str(key), **body) for key, body in raw["kpis"].items()}
 
 
-def run_sql_kpis(url: str, kpis: dict[str, KpiDefinition], *, today: date = END) -> Series:
-    """Run every sql KPI against a warehouse, read the rows the way `kpibot refresh` does."""
+def run_sql_kpis(
+    url: str, kpis: dict[str, KpiDefinition], *, today: date = END, undefined: set[str] | None = None
+) -> Series:
+    """Run every sql KPI against a warehouse, read the rows the way `kpibot refresh` does.
+
+    The running period is to date: a ratio whose denominator has counted nothing yet (no customer won
+    on the 1st) is NULL there. Pass `undefined` to allow exactly that (the keys are added to it);
+    any other skipped row fails."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     found: Series = {}
     try:
@@ -37,6 +44,10 @@ def run_sql_kpis(url: str, kpis: dict[str, KpiDefinition], *, today: date = END)
                     result = connection.execute(text(kpi.source.sql))
                     columns, rows = list(result.keys()), [tuple(row) for row in result]
                     values, notes = read_result(kpi, columns, rows, today=today)
+                    running = f"1 row(s) with a NULL value (first: {period_start(today, kpi.grain)})"
+                    if undefined is not None and len(notes) == 1 and running in notes[0]:
+                        undefined.add(key)
+                        notes = []
                     assert notes == [], f"{key}: {notes}"
                     found[key] = values
     finally:

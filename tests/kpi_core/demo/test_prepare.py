@@ -11,7 +11,7 @@ from kpi_core.clock import ManualClock
 from kpi_core.demo.prepare import prepare_demo, warehouse_end
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
-from kpi_core.snapshot import Status
+from kpi_core.standing import Goal, Health
 from tests.conftest import DEMO_CONFIG
 
 NOW = datetime(2026, 3, 19, 9, tzinfo=UTC)
@@ -33,7 +33,11 @@ def test_prepare_builds_refreshes_and_summarizes(runtime: Runtime, tmp_path: Pat
     assert [s.kpi.key for s in summary.snapshots] == list(runtime.config.kpis)
     assert [s.kpi.key for s in summary.dashboard.headline] == list(runtime.config.catalog.dashboard.headline)
     assert all(s.value is not None for s in summary.snapshots)
-    assert all(s.status in (Status.OFF_TRACK, Status.AT_RISK) for s in summary.attention)
+    # attention: critical or warning health, or behind target (whatever the health)
+    assert summary.attention
+    for s in summary.attention:
+        behind = s.goal is not None and s.goal.goal is Goal.BEHIND
+        assert s.health in (Health.CRITICAL, Health.WARNING) or behind
     assert all(s.change and s.change.improved for s in summary.wins)
     assert summary.database_url.endswith("kpibot.db")
 

@@ -72,9 +72,9 @@ def test_every_day_and_period_is_there(warehouse: tuple[str, WarehouseSummary]) 
     assert _scalar(url, "SELECT COUNT(*) FROM daily_usage") == days
     assert _scalar(url, "SELECT COUNT(*) FROM reporting_periods WHERE grain = 'monthly'") == 24
     assert _scalar(url, "SELECT COUNT(*) FROM reporting_periods WHERE grain = 'weekly'") == 104
-    # The running month is reported over the trailing 30 days that end on the last day with data.
+    # The running month is reported to date: from its first day to the last day with data.
     running = "SELECT window_start || ' ' || as_of FROM reporting_periods WHERE period_start = '2026-11-01'"
-    assert _scalar(url, running) == "2026-10-23 2026-11-21"
+    assert _scalar(url, running) == "2026-11-01 2026-11-21"
     closed = "SELECT window_start || ' ' || as_of FROM reporting_periods WHERE period_start = '2026-10-01'"
     assert _scalar(url, closed) == "2026-10-01 2026-10-31"
 

@@ -22,7 +22,8 @@ from kpi_core.digests.content import (
 )
 from kpi_core.digests.periods import digest_period
 from kpi_core.evaluation import compute_snapshot
-from kpi_core.snapshot import KpiSnapshot, Status
+from kpi_core.snapshot import KpiSnapshot
+from kpi_core.standing import Goal, Health
 from kpi_core.windows import Window
 from tests.kpi_core.digests.factories import make_digest
 
@@ -38,7 +39,7 @@ KPIS = {
     "dau": _kpi("dau", category="growth", grain="daily", target=1000),
     "signups": _kpi("signups", category="growth", grain="daily"),
     "uptime": _kpi("uptime", category="product", grain="daily", unit="percent", thresholds={"warning": 99.9}),
-    "mrr": _kpi("mrr", category="revenue", grain="monthly", unit="USD", target=20000),
+    "mrr": _kpi("mrr", category="revenue", grain="monthly", unit="USD", target=20000, measure="level"),
     "churn": _kpi("churn", category="customers", grain="monthly", unit="percent", direction="lower"),
     "cac": _kpi("cac", category="revenue", grain="monthly", unit="USD", direction="lower"),
     "nps": _kpi("nps", category="customers", grain="monthly", unit="score"),
@@ -95,8 +96,10 @@ def test_a_daily_digest_reports_yesterday_against_the_day_before_and_last_week()
     assert dau.change is not None and (dau.change.reference, dau.change.label) == (940.0, "DoD")
     assert dau.vs_last_week is not None and dau.vs_last_week.reference == 880.0
     assert dau.vs_last_week.percent == pytest.approx(70 / 880 * 100)
-    assert dau.status is Status.ON_TRACK and dau.progress == pytest.approx(0.95)
-    assert (uptime.value, uptime.status) == (99.5, Status.AT_RISK)  # below the 99.9 warning threshold
+    # 95 % of its target is behind it, not "on track"; no thresholds, so no health colour
+    assert dau.goal is not None and dau.goal.goal is Goal.BEHIND and dau.progress == pytest.approx(0.95)
+    assert dau.health is Health.NOT_SET
+    assert (uptime.value, uptime.health) == (99.5, Health.WARNING)  # below the 99.9 warning threshold
     # A monthly KPI in a daily digest: its newest value and its own MoM change.
     assert (mrr.value, mrr.aggregate, mrr.as_of) == (18000.0, "latest", date(2026, 11, 1))
     assert mrr.change is not None and mrr.change.label == "MoM"
@@ -113,7 +116,8 @@ def test_a_kpi_without_data_says_why_and_the_rest_is_built() -> None:
     headline = content.sections[0]
     assert isinstance(headline, HeadlineSection)
     signups, nps, dau = headline.items
-    assert (signups.value, signups.note, signups.status) == (None, "no data (source error)", Status.NO_DATA)
+    assert (signups.value, signups.note, signups.health) == (None, "no data (source error)", Health.NO_DATA)
+    assert signups.goal is None
     assert signups.source_error == "warehouse timed out"
     assert (nps.value, nps.note, nps.snapshot) == (None, "no data", None)
     assert dau.value == 950.0 and dau.note is None
