@@ -53,7 +53,7 @@ def test_customers_are_segmented_with_actions() -> None:
         Segment.LOYAL,
     ]
     assert result[1].action == SEGMENT_ACTIONS[Segment.AT_RISK]
-    assert (result[1].recency, result[1].frequency, result[1].monetary) == (2, 4, 4)  # the prototype of At Risk
+    assert (result[1].recency, result[1].frequency, result[1].monetary) == (2, 4, 4)  # At Risk
     summary = {s.segment: s for s in summarize_segments(result)}
     assert summary[Segment.AT_RISK].customers == 1
     assert summary[Segment.AT_RISK].contract_value == 4800
