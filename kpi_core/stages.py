@@ -17,8 +17,6 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kpi_core.format import format_value
-
 _BOUNDS = {"above": ">", "at_least": "≥", "below": "<", "at_most": "≤"}
 
 
@@ -59,7 +57,7 @@ class StageCriterion(_Frozen):
     category: str
     measures: str = ""
     success: str = ""
-    targets: tuple[StageTarget, ...] = Field(min_length=1)
+    targets: tuple[StageTarget, ...] = ()
 
 
 class StageConfig(_Frozen):
@@ -69,7 +67,7 @@ class StageConfig(_Frozen):
     focus: str = ""
     starts_on: date | None = None
     current: bool = False
-    criteria: tuple[StageCriterion, ...] = Field(min_length=1)
+    criteria: tuple[StageCriterion, ...] = ()
 
 
 def check_stages(stages: Sequence[StageConfig]) -> list[str]:
@@ -137,6 +135,8 @@ class StageReport:
 
 
 def check_target(target: StageTarget, values: Mapping[str, KpiValue]) -> TargetCheck:
+    from kpi_core.format import format_value  # format imports the config models, which import this
+
     if target.kpi is None or target.bound is None:
         return TargetCheck(target.text or "", None, None)
     name, limit = target.bound

@@ -31,7 +31,8 @@ def adoption_table(
     weeks: tuple[int, ...] = ADOPTION_WEEKS,
     targets: CohortTargets | None = None,
 ) -> CohortTable:
-    """Percent of members using each feature by Week 1, 4, 12, 24 and 52 after their first day."""
+    """Percent of members using each feature by Week 1, 4, 12, 24 and 52 after their first day, the most
+    adopted feature first."""
     members: dict[str, date] = {}
     first_use: dict[tuple[str, str], date] = {}
     features: list[str] = []
@@ -53,6 +54,7 @@ def adoption_table(
     for feature in features:
         cells = tuple(_share(members, first_use, feature, week=week, as_of=as_of) for week in weeks)
         rows.append(CohortRow(feature, None, len(members), cells))
+    rows.sort(key=lambda row: (-_latest(row.cells), row.label))  # the most adopted feature first
     shown = {} if targets is None else {w: t for w, t in targets.adoption.items() if w in weeks}
     return CohortTable(
         kind=CohortKind.ADOPTION,
@@ -65,6 +67,11 @@ def adoption_table(
         targets=shown,
         insights=adoption_insights(rows, weeks=weeks, targets=shown),
     )
+
+
+def _latest(cells: tuple[float | None, ...]) -> float:
+    known = [cell for cell in cells if cell is not None]
+    return known[-1] if known else -1.0
 
 
 def _share(

@@ -4,7 +4,8 @@
     table.rows[0].cells  # (100.0, 92.0, 78.0, 65.0, 58.0)
 
 A cell counts only months that have ended on or before `as_of` (the last day with data): the month
-still running, and every month after it, is None. Cohorts are calendar months of the cohort date.
+still running, and every month after it, is None. Cohorts are calendar months of the cohort date; the
+month still running is not a cohort yet (its members are still joining).
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ class _Cohorts:
             if row.revenue is not None:
                 self.revenue[(cohort, offset)] += row.revenue
 
-    def cohorts(self, limit: int | None) -> list[date]:
-        ordered = sorted(self.members)
+    def cohorts(self, limit: int | None, *, as_of: date) -> list[date]:
+        """The newest `limit` cohorts whose first month has ended (a running month is no cohort yet)."""
+        ordered = [cohort for cohort in sorted(self.members) if month_complete(cohort, 0, as_of)]
         return ordered[-limit:] if limit else ordered
 
 
@@ -77,7 +79,7 @@ def retention_table(
     targets = targets or CohortTargets()
     data = _Cohorts(rows, as_of=as_of)
     table_rows = []
-    for cohort in data.cohorts(cohorts):
+    for cohort in data.cohorts(cohorts, as_of=as_of):
         size = len(data.members[cohort])
         cells = tuple(
             100.0 * len(data.active[(cohort, m)]) / size if month_complete(cohort, m, as_of) else None
@@ -116,7 +118,7 @@ def revenue_table(
         raise CohortDataError("the cohort rows have no revenue column, so there is no revenue table")
     data = _Cohorts(rows, as_of=as_of)
     table_rows = []
-    for cohort in data.cohorts(cohorts):
+    for cohort in data.cohorts(cohorts, as_of=as_of):
         size = len(data.members[cohort])
         cells = tuple(
             data.revenue[(cohort, m)] / size if month_complete(cohort, m, as_of) else None for m in months

@@ -195,7 +195,7 @@ def train_churn_model(
         model = pipeline.make_pipeline(
             impute.SimpleImputer(strategy="median", keep_empty_features=True),
             ensemble.RandomForestClassifier(
-                n_estimators=100, min_samples_leaf=5, random_state=seed, n_jobs=1
+                n_estimators=100, min_samples_leaf=10, random_state=seed, n_jobs=1
             ),
         )
         model.fit(_matrix(rows, features), [bool(s.churned) for s in rows])
