@@ -182,12 +182,15 @@ def _monthly_changes(
         count = min(count, math.floor(0.037 * len(active)))
     eligible = [c for c in active if (month - c.since).days >= 20]  # a monthly plan can end after one month
     # The planted spike (a botched migration) hits data-heavy accounts as hard as small ones. Disengaged
-    # accounts (low engagement at the end of last month) are the likeliest to leave; the plan weight is
-    # squared so small plans still churn most, as they did before engagement counted.
-    weights = [
-        (1.0 if incident else CHURN_WEIGHT[c.plan] ** 2) * engagement.churn_weight(c.id, c.since, month)
-        for c in eligible
-    ]
+    # accounts (low engagement at the end of last month) are the likeliest to leave. Engagement is
+    # normalised within each plan, so it picks who leaves without changing how much each plan churns.
+    risk = {c.id: engagement.churn_weight(c.id, c.since, month) for c in eligible}
+    mean_risk = {
+        plan: sum(risk[c.id] for c in eligible if c.plan == plan)
+        / max(1, sum(1 for c in eligible if c.plan == plan))
+        for plan in CHURN_WEIGHT
+    }
+    weights = [(1.0 if incident else CHURN_WEIGHT[c.plan]) * risk[c.id] / mean_risk[c.plan] for c in eligible]
     churners: set[int] = set()
     while len(churners) < min(count, len(eligible)):
         churners.add(rng.choices(eligible, weights=weights)[0].id)
