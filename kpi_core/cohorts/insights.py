@@ -56,7 +56,7 @@ def revenue_insights(
     rows: Sequence[CohortRow], *, months: tuple[int, ...], targets: CohortTargets, currency: str
 ) -> tuple[str, ...]:
     def money(value: float) -> str:
-        return format_value(value, currency)
+        return format_value(value, currency, decimals=0)
 
     lines: list[str] = []
     later = [m for m in months if m > 3]
