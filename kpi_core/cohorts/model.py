@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from types import MappingProxyType
 
 
 class CohortKind(StrEnum):
@@ -20,7 +19,7 @@ ADOPTION_WEEKS: tuple[int, ...] = (1, 4, 12, 24, 52)
 
 
 def _frozen(values: Mapping[int, float]) -> Mapping[int, float]:
-    return MappingProxyType(dict(values))
+    return dict(values)  # a plain dict: tables travel to the chart worker processes (pickled)
 
 
 @dataclass(frozen=True)
