@@ -15,6 +15,7 @@ from bot.blocks.kpi_card import local_now
 from bot.blocks.primitives import Message
 from bot.charts import Panel, chart_cache_key, render_panels
 from bot.charts.cohort_chart import render_cohort_heatmap
+from bot.charts.health_chart import render_health_chart
 from bot.grammar import CommandError, KpiRequest
 from bot.slack.uploads import share_chart
 from kpi_core.cohorts import CohortDataError, CohortKind
@@ -73,7 +74,12 @@ def answer_health(answers: Answers, request: KpiRequest, user_id: str, channel_i
         score = health_score(health_inputs(service.snapshots()), weights=weights)
     except NoRatedKpisError as error:
         raise CommandError(f"No health score yet: {error}.") from None
-    return [build_health(score, updated=local_now(answers.runtime.clock.now(), answers.timezone))]
+    key = ("health", round(score.score, 3), tuple((c.category, round(c.score, 3)) for c in score.categories))
+    chart = answers.charts.get_or_render(key, partial(render_health_chart, score))
+    channel = answers.private_channel(user_id, channel_id)
+    file_id = share_chart(answers.client, chart, channel=channel) if channel else None
+    updated = local_now(answers.runtime.clock.now(), answers.timezone)
+    return [build_health(score, updated=updated, chart_file_id=file_id, chart_alt_text=chart.alt_text)]
 
 
 def answer_stage(answers: Answers, request: KpiRequest, user_id: str, channel_id: str) -> list[Message]:

@@ -89,8 +89,10 @@ def _drag_line(k: KpiPoints) -> str:
     return f"• *{escape(k.name)}*: −{k.drag:.0f} points ({reasons or 'below full marks'})"
 
 
-def build_health(score: HealthScore, *, updated: str) -> Message:
-    """The overall score with its band, a sub-score per category and what pulls it down."""
+def build_health(
+    score: HealthScore, *, updated: str, chart_file_id: str | None = None, chart_alt_text: str = ""
+) -> Message:
+    """The overall score with its band, a sub-score per category (and their chart), what pulls it down."""
     overall = f"{BAND_EMOJI[score.band]} *{score.band.value}* ({score.score:.0f}/100)"
     blocks: list[Block] = [
         header("🩺 Company health"),
@@ -105,6 +107,8 @@ def build_health(score: HealthScore, *, updated: str) -> Message:
             ]
         )
     )
+    if chart_file_id:
+        blocks.append(chart_image(chart_file_id, chart_alt_text or "Company health by category"))
     if score.drags:
         blocks.append(divider())
         blocks.append(section("*What pulls it down*\n" + "\n".join(_drag_line(k) for k in score.drags)))

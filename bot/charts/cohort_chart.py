@@ -128,6 +128,8 @@ def build_cohort_figure(table: CohortTable, *, theme: str = "light") -> Figure:
                 if c < len(table.periods)
                 else format_value(value, "percent", decimals=0)
             )
+            if missed and target is not None and round(value) >= target:  # 94.7% must not read as 95%
+                text = format_value(value, "percent", decimals=1)
             ink = "#FFFFFF" if t > 0.55 else colors.text
             put(
                 left + (c + 0.5) * cell_w,

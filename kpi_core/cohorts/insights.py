@@ -46,7 +46,8 @@ def retention_insights(
                 value = done[-1].cells[months.index(month)]
                 assert value is not None
                 mark = "met" if value >= targets[month] else "below"
-                latest.append(f"Month {month} {pct(value)} ({done[-1].label}, {mark})")
+                shown = pct(value) if mark == "met" or round(value) < targets[month] else f"{value:.1f}%"
+                latest.append(f"Month {month} {shown} ({done[-1].label}, {mark})")
         tail = f"; newest: {', '.join(latest)}" if latest else ""
         lines.append(f"Target: {wanted}{tail}")
     return tuple(lines)

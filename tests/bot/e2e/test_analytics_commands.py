@@ -56,6 +56,8 @@ def test_health_gives_one_score_with_categories_and_drags(stack: SandboxStack) -
     assert any(band in body for band in ("EXCELLENT", "GOOD", "FAIR", "POOR"))
     assert "What pulls it down" in body and body.count("points (") == 3
     assert "Revenue" in body
+    [image] = [b for b in answer.blocks if b["type"] == "image"]
+    assert stack.emulator.file(image["slack_file"]["id"]).content.startswith(b"\x89PNG")
 
 
 def test_stage_shows_each_criterion(stack: SandboxStack) -> None:
