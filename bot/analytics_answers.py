@@ -61,6 +61,7 @@ def answer_at_risk(answers: Answers, request: KpiRequest, user_id: str, channel_
             evaluation=report.model.evaluation,
             customers=len(report.risks),
             as_of=f"{report.as_of:%-d %b %Y}",
+            segments=report.summary,
         )
     ]
 

@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 from bot.blocks.primitives import Message, chart_image, context, divider, escape, fields, header, section
 from kpi_core.cohorts import CohortKind, CohortTable
 from kpi_core.customers.churn import Evaluation, RiskLevel
+from kpi_core.customers.segments import SegmentSummary
 from kpi_core.customers.service import AtRiskAccount
 from kpi_core.format import format_value
 from kpi_core.health import Band, HealthScore, KpiPoints
@@ -47,6 +48,7 @@ def build_at_risk(
     evaluation: Evaluation,
     customers: int,
     as_of: str,
+    segments: Sequence[SegmentSummary] = (),
     currency: str = "USD",
 ) -> Message:
     """The riskiest accounts with value, risk, why and the next step. Sent only to the person who asked."""
@@ -76,6 +78,9 @@ def build_at_risk(
                 f"➡️ {escape(account.action)}"
             )
         )
+    if segments:
+        counts = " · ".join(f"{s.segment.value} {s.customers}" for s in segments)
+        blocks.append(context(f"👥 Customer segments (recency, usage, contract value): {counts}"))
     names = ", ".join(a.risk.name for a in accounts[:5])
     return Message(text=f"Accounts at risk of churning: {names or 'none'}", blocks=blocks[:50])
 

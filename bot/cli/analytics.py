@@ -73,3 +73,7 @@ def register(cli: click.Group) -> None:
             click.echo("")
         click.echo(f"Churn risk as of {report.as_of:%-d %b %Y} ({len(report.risks)} customers):")
         click.echo(at_risk_text(report.at_risk(limit=limit)))
+        click.echo("")
+        click.echo("Segments (recency, usage, contract value):")
+        for summary in report.summary:
+            click.echo(f"  {summary.segment.value:<20} {summary.customers:>4}  {summary.action}")

@@ -62,6 +62,7 @@ def test_churn_risk_evaluates_the_model(env: None) -> None:
     assert first.startswith("Churn model: AUC 0.") and float(first.split()[3]) >= 0.75
     assert "Churn risk as of 21 Nov 2026 (" in result.output
     assert result.output.count("    next: ") == 3 and result.output.count("    why: ") == 3
+    assert "  Cannot Lose Them " in result.output and "Executive sponsor reaches out now" in result.output
 
 
 def test_churn_risk_refuses_with_too_little_history(env: None, warehouse: str, tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ def test_at_risk_lists_accounts_only_to_the_asker(stack: SandboxStack) -> None:
     assert "MEDIUM" in body or "HIGH" in body
     assert "why:" in body and "➡️" in body and "typical" in body
     assert "Share in channel" not in str(answer.blocks)
+    assert "Customer segments" in body and "Cannot Lose Them" in body and "Champions" in body
     # an ephemeral answer: nothing was posted in the channel
     assert not stack.emulator.messages(stack.channel("general"))
 
