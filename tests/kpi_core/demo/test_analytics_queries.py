@@ -14,8 +14,9 @@ from kpi_core.config.loader import AppConfig, load_config
 from kpi_core.customers.churn import RiskLevel
 from kpi_core.customers.segments import Segment
 from kpi_core.customers.service import customer_report
-from kpi_core.demo import WarehouseSummary
+from kpi_core.demo import WarehouseSummary, build_warehouse
 from tests.kpi_core.demo.conftest import END
+from tests.pg import create_database
 
 CONFIG = Path(__file__).resolve().parents[3] / "config"
 TODAY = END + timedelta(days=1)
@@ -76,3 +77,22 @@ def test_the_churn_model_finds_the_demo_signal(config: AppConfig) -> None:
     assert all(a.risk.level is not RiskLevel.LOW and a.risk.factors and a.action for a in at_risk)
     assert {s.segment for s in report.segments} == set(Segment)
     assert sum(s.customers for s in report.summary) == len(report.segments)
+
+
+@pytest.mark.postgres
+def test_postgresql_gives_the_same_cohorts_and_model(
+    postgres_admin_url: str, config: AppConfig, warehouse: tuple[str, WarehouseSummary]
+) -> None:
+    url = create_database(postgres_admin_url)
+    build_warehouse(url, end=END)
+    on_postgres = load_config(CONFIG, env={"KPIBOT_WAREHOUSE_URL": url})
+    for kind in CohortKind:
+        sqlite_table = cohort_table(config, kind=kind, today=TODAY)
+        pg_table = cohort_table(on_postgres, kind=kind, today=TODAY)
+        assert [(r.label, r.size) for r in pg_table.rows] == [(r.label, r.size) for r in sqlite_table.rows]
+        for pg_row, sqlite_row in zip(pg_table.rows, sqlite_table.rows, strict=True):
+            assert pg_row.cells == pytest.approx(sqlite_row.cells), (kind, pg_row.label)
+        assert pg_table.insights == sqlite_table.insights
+    assert customer_report(on_postgres).model.evaluation.auc == pytest.approx(
+        customer_report(config).model.evaluation.auc
+    )
