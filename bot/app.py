@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot import analytics_answers
 from bot.answers import Answers
 from bot.charts import ChartCache
 from bot.charts.pool import RenderPool
@@ -40,6 +41,7 @@ def create_app(
     commands.register(app, answers)
     actions.register(app, answers)
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
+    analytics_answers.register(answers)  # /kpi cohorts, at-risk, health, stage, dashboard <role>
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:

@@ -8,7 +8,9 @@ from typing import Literal
 
 from kpi_core.windows import Window, WindowError, parse_window
 
-Verb = Literal["help", "list", "dashboard", "info", "alerts", "ack", "show"]
+Verb = Literal[
+    "help", "list", "dashboard", "info", "alerts", "ack", "show", "cohorts", "at_risk", "health", "stage"
+]
 MAX_LENGTH = 200
 _WINDOW_LIKE = re.compile(r"^(\d+\s*[a-z]+|ytd|all)$", re.IGNORECASE)
 _VERBS: dict[str, Verb] = {
@@ -23,6 +25,13 @@ _VERBS: dict[str, Verb] = {
     "definition": "info",
     "alerts": "alerts",
     "ack": "ack",
+    "cohorts": "cohorts",
+    "cohort": "cohorts",
+    "at-risk": "at_risk",
+    "atrisk": "at_risk",
+    "health": "health",
+    "stage": "stage",
+    "stages": "stage",
 }
 
 
@@ -60,8 +69,10 @@ def parse_command(text: str) -> KpiRequest:
         return KpiRequest("help")
     first, _, rest = text.partition(" ")
     verb = _VERBS.get(first.lower())
-    if verb in ("help", "dashboard", "alerts"):
+    if verb in ("help", "alerts", "at_risk", "health", "stage"):
         return KpiRequest(verb)
+    if verb in ("dashboard", "cohorts"):
+        return KpiRequest(verb, rest)  # a dashboard's name (`/kpi dashboard sales`), a cohort table
     if verb == "list":
         return KpiRequest("list", rest)
     if verb in ("info", "ack"):

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from kpi_core.catalog import Catalog
 from kpi_core.clock import Clock
 from kpi_core.config.loader import AppConfig
-from kpi_core.config.models import KpiDefinition
+from kpi_core.config.models import DashboardConfig, KpiDefinition
 from kpi_core.evaluation import ROLLING_PERIODS, compute_snapshot
 from kpi_core.periods import period_start, shift_period, year_earlier
 from kpi_core.snapshot import KpiSnapshot
@@ -76,9 +76,10 @@ class KpiService:
         kpis = list(self.catalog) if keys is None else [self.catalog.resolve(key) for key in keys]
         return self._batch([(kpi, window) for kpi in kpis], at=at)
 
-    def dashboard(self, *, at: date | None = None) -> Dashboard:
-        """The executive dashboard from `kpis.yml`'s `dashboard:` section, in one batch."""
-        layout = self.config.catalog.dashboard
+    def dashboard(self, *, at: date | None = None, layout: DashboardConfig | None = None) -> Dashboard:
+        """The executive dashboard from `kpis.yml`'s `dashboard:` section (or another `layout`, such as a
+        role's dashboard from `dashboards:`), in one batch."""
+        layout = layout or self.config.catalog.dashboard
         requests: list[tuple[KpiDefinition, Window | None]] = []
         for key in layout.headline:
             requests.append((self.catalog.resolve(key), None))

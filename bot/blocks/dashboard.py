@@ -48,9 +48,12 @@ def build_dashboard(
     updated: str,
     chart_file_id: str | None = None,
     chart_alt_text: str = "",
+    title: str = "Executive dashboard",
+    audience: str = "",
 ) -> Message:
     """Headline cards, the composed trend chart, alerts and quick stats."""
-    blocks: list[Block] = [header("📊 Executive dashboard"), context(f"📅 Last updated {updated}", LEGEND)]
+    about = f"👥 For {audience} · " if audience else ""
+    blocks: list[Block] = [header(f"📊 {title}"), context(f"{about}📅 Last updated {updated}", LEGEND)]
     blocks.extend(fields([headline_field(s) for s in headline]))
     if chart_file_id:
         blocks.append(chart_image(chart_file_id, chart_alt_text or "KPI trends"))
@@ -66,5 +69,5 @@ def build_dashboard(
     )
     if stats:
         blocks.append(section(f"*📋 Quick stats*\n{stats}"))
-    text = "Executive dashboard: " + "; ".join(card_fallback(s) for s in headline)
+    text = f"{title}: " + "; ".join(card_fallback(s) for s in headline)
     return Message(text=text, blocks=blocks)

@@ -18,6 +18,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bot.cli.alerts",
         "Alert rules (alerts.yml): evaluate now, test a rule on history, past incidents.",
     ),
+    "churn-risk": (
+        "bot.cli.analytics",
+        "The accounts most likely to churn, with why and what to do, from a model of your own history.",
+    ),
+    "cohorts": (
+        "bot.cli.analytics",
+        "The retention, revenue (with NRR) or feature adoption cohort table, with its insights.",
+    ),
     "db": ("bot.cli.core", "kpibot's own database (DATABASE_URL)."),
     "demo": (
         "bot.cli.demo",

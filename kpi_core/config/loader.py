@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi_core.alerts.config import AlertsConfig
+from kpi_core.config.analytics_checks import check_analytics
 from kpi_core.config.checks import check_catalog
 from kpi_core.config.env import EnvReferenceError, expand_env
 from kpi_core.config.friendly import known_keys
@@ -203,8 +204,9 @@ def _load_catalog(doc: YamlDocument, env: Mapping[str, str]) -> tuple[KpiCatalog
         dashboard=top.dashboard if top else None,
         env=env,
     )
+    issues += check_analytics(doc, data, {str(key) for key in raw_kpis})
     if top is not None and not issues:
-        return KpiCatalogConfig(databases=top.databases, kpis=valid, dashboard=top.dashboard), []
+        return top.model_copy(update={"kpis": valid}), []
     partial = KpiCatalogConfig.model_construct(  # only for the cross-file checks of a config that fails
         databases=top.databases if top else {},
         kpis=known,

@@ -14,7 +14,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kpi_core.config.analytics import CohortsConfig, CustomersConfig, HealthConfig
 from kpi_core.formula import Formula, parse_formula
+from kpi_core.stages import StageConfig
 
 Direction = Literal["higher", "lower"]
 Grain = Literal["daily", "weekly", "monthly", "quarterly"]
@@ -284,12 +286,25 @@ class DashboardConfig(_Frozen):
     quick_stats: tuple[str, ...] = ()
 
 
+class RoleDashboardConfig(DashboardConfig):
+    """A dashboard for one role (`dashboards: {sales: ...}`): a title, who it is for, and its KPIs."""
+
+    title: str
+    audience: str = ""
+
+
 class KpiCatalogConfig(_Frozen):
     """The whole of `kpis.yml`."""
 
     databases: dict[str, str] = {}
     kpis: dict[str, KpiDefinition] = {}
     dashboard: DashboardConfig = DashboardConfig()
+    # The analytics sections (kpi_core/config/analytics.py); each is optional.
+    dashboards: dict[str, RoleDashboardConfig] = {}
+    cohorts: CohortsConfig | None = None
+    customers: CustomersConfig | None = None
+    health: HealthConfig = HealthConfig()
+    stages: tuple[StageConfig, ...] = ()
 
     @model_validator(mode="after")
     def _formula_levels(self) -> KpiCatalogConfig:

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from kpi_core.demo.accounts import Engagement
 from kpi_core.demo.timeline import WEB_WEEKDAY, YEARLY, Row, Timeline, company_name, stochastic_round
 from kpi_core.periods import period_end
 
@@ -65,7 +66,7 @@ def channel_shares(progress: float) -> list[float]:
     return [organic, paid, 0.15, 0.08, 1.0 - organic - paid - 0.23]
 
 
-def simulate_business(timeline: Timeline, rng: random.Random) -> Business:
+def simulate_business(timeline: Timeline, rng: random.Random, *, engagement: Engagement) -> Business:
     plan = timeline.plan
     deals = _Deals(rng)
     customers = _first_customers(timeline, deals)
@@ -109,7 +110,7 @@ def simulate_business(timeline: Timeline, rng: random.Random) -> Business:
         month = day.replace(day=1)
         planned[month] = planned.get(month, 0.0) + expected_visits * conversion * base_paid + sales_led
         if day.day == 1 and month >= timeline.first_month:
-            _monthly_changes(timeline, rng, customers, month)
+            _monthly_changes(timeline, rng, customers, month, engagement)
         for trial_id, company, channel in conversions.pop(day, []):
             customers.append(deals.customer(len(customers) + 1, day, channel, trial_id, company))
         sales_credit += sales_led
@@ -161,7 +162,9 @@ def _first_customers(timeline: Timeline, deals: _Deals) -> list[Customer]:
     return found
 
 
-def _monthly_changes(timeline: Timeline, rng: random.Random, customers: list[Customer], month: date) -> None:
+def _monthly_changes(
+    timeline: Timeline, rng: random.Random, customers: list[Customer], month: date, engagement: Engagement
+) -> None:
     """Decide this month's churn and seat changes, dated on random days of the month (up to `end`)."""
     plan = timeline.plan
     days = timeline.month_days(month)
@@ -177,9 +180,17 @@ def _monthly_changes(timeline: Timeline, rng: random.Random, customers: list[Cus
     incident = month in (plan.churn_spike_month, plan.churn_after_month)
     if not incident:
         count = min(count, math.floor(0.037 * len(active)))
-    eligible = [c for c in active if (month - c.since).days >= 45]
-    # The planted spike (a botched migration) hits data-heavy accounts as hard as small ones.
-    weights = [1.0 if incident else CHURN_WEIGHT[c.plan] for c in eligible]
+    eligible = [c for c in active if (month - c.since).days >= 20]  # a monthly plan can end after one month
+    # The planted spike (a botched migration) hits data-heavy accounts as hard as small ones. Disengaged
+    # accounts (low engagement at the end of last month) are the likeliest to leave. Engagement is
+    # normalised within each plan, so it picks who leaves without changing how much each plan churns.
+    risk = {c.id: engagement.churn_weight(c.id, c.since, month) for c in eligible}
+    mean_risk = {
+        plan: sum(risk[c.id] for c in eligible if c.plan == plan)
+        / max(1, sum(1 for c in eligible if c.plan == plan))
+        for plan in CHURN_WEIGHT
+    }
+    weights = [(1.0 if incident else CHURN_WEIGHT[c.plan]) * risk[c.id] / mean_risk[c.plan] for c in eligible]
     churners: set[int] = set()
     while len(churners) < min(count, len(eligible)):
         churners.add(rng.choices(eligible, weights=weights)[0].id)

@@ -206,3 +206,26 @@ page_loads = Table(  # synthetic monitoring: one dashboard page load measured ev
     Column("page", String(20), nullable=False),
     Column("load_ms", Integer, nullable=False),
 )
+
+account_snapshots = Table(  # the customer success tool's export: each active account at each month end
+    "account_snapshots",
+    metadata,
+    Column("as_of", Date, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.customer_id"), primary_key=True),
+    Column("days_since_last_login", Integer, nullable=False),
+    Column("dashboard_views_30d", Integer, nullable=False),
+    Column("support_tickets_90d", Integer, nullable=False),
+    Column("features_adopted", Integer, nullable=False),  # of the 6 core features
+    Column("active_users", Integer, nullable=False),
+    Column("mrr", Float, nullable=False),
+    Column("nps_score", Integer),  # the account's latest NPS answer, 0..10, when it answered
+    Column("days_to_first_value", Float, nullable=False),
+)
+
+feature_first_use = Table(  # the product analytics export: the first day each user used each feature
+    "feature_first_use",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.user_id"), primary_key=True),
+    Column("feature", String(30), primary_key=True),
+    Column("first_used_on", Date, nullable=False),
+)

@@ -22,6 +22,7 @@ from sqlalchemy import DateTime, Engine, Table, create_engine, select
 from sqlalchemy.engine import make_url
 
 from kpi_core.demo import schema
+from kpi_core.demo.accounts import Engagement, account_rows, first_use_rows
 from kpi_core.demo.business import PLANS, customer_rows, simulate_business
 from kpi_core.demo.finance import employee_satisfaction, ledger_rows, series_b_day
 from kpi_core.demo.product import activity_rows, build_users, daily_usage_rows, user_rows
@@ -117,12 +118,14 @@ def generate(timeline: Timeline, *, seed: int) -> dict[str, list[Row]]:
     def stream(name: str) -> random.Random:
         return random.Random(f"{seed}:{name}")
 
-    business = simulate_business(timeline, stream("business"))
+    engagement = Engagement(seed)
+    business = simulate_business(timeline, stream("business"), engagement=engagement)
     customers, subscriptions = customer_rows(business, stream("customers"))
     users, invitations = build_users(timeline, stream("users"), business.customers)
     ledger, balances = ledger_rows(
         timeline, stream("finance"), customers=business.customers, planned_new=business.planned_new
     )
+    activity = activity_rows(timeline, stream("activity"), users)
     return {
         "calendar": timeline.calendar_rows(),
         "reporting_periods": timeline.reporting_period_rows(),
@@ -132,7 +135,9 @@ def generate(timeline: Timeline, *, seed: int) -> dict[str, list[Row]]:
         "subscriptions": subscriptions,
         "users": user_rows(timeline, stream("onboarding"), users),
         "invitations": invitations,
-        "user_activity_monthly": activity_rows(timeline, stream("activity"), users),
+        "user_activity_monthly": activity,
+        "feature_first_use": first_use_rows(timeline, stream("first_use"), users, activity),
+        "account_snapshots": account_rows(timeline, stream("accounts"), business.customers, engagement),
         "daily_usage": daily_usage_rows(timeline, stream("daily"), users),
         "web_traffic": business.web_traffic,
         "support_tickets": ticket_rows(timeline, stream("support"), business.customers),

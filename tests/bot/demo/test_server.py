@@ -46,7 +46,7 @@ def test_state_lists_the_demo_workspace(demo: DemoApp) -> None:
     dana = people["dana@northwind.example"]
     assert dana["real_name"] == "Dana (analyst)" and dana["owns"] == []
     assert dana["id"] not in rooms["exec-alerts"]["members"] and dana["id"] in rooms["general"]["members"]
-    assert {d["name"] for d in state["digests"]} == {"daily", "weekly", "monthly"}
+    assert {d["name"] for d in state["digests"]} == {"daily", "weekly", "monthly", "quarterly"}
     churn = next(k for k in state["kpis"] if k["key"] == "monthly_churn_rate")
     assert churn["critical"] and churn["direction"] == "lower"
     assert state["now"] == DEMO_NOW.isoformat() and state["background"] is True

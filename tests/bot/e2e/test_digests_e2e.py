@@ -56,7 +56,8 @@ def test_daily_and_weekly_digests_arrive_once_with_their_charts(
 ) -> None:
     clock.set(DAILY_FIRE)
     outcomes = {r.digest: r.outcome for r in background(stack, alerts=True).tick()}
-    assert outcomes == {"daily": "posted", "weekly": "skipped", "monthly": "skipped"}  # the last two: stale
+    # the others: stale
+    assert outcomes == {"daily": "posted", "weekly": "skipped", "monthly": "skipped", "quarterly": "skipped"}
     [daily] = stack.emulator.messages("kpi-daily")
     assert daily.blocks[0]["text"]["text"] == "📊 Daily metrics · Sunday 22 Nov 2026 (Europe/Berlin)"
     assert chart_of(stack, "kpi-daily").startswith(b"\x89PNG")

@@ -423,7 +423,7 @@ def test_missing_kpis_yml_and_missing_directory(tmp_path: Path) -> None:
         (
             "kpis: {}\nrefresh_schedule: {daily: 1}\n",
             "kpis.yml:2 refresh_schedule: unknown key 'refresh_schedule' "
-            "(expected one of: databases, kpis, dashboard)",
+            "(expected one of: databases, kpis, dashboard, dashboards, cohorts, customers, health, stages)",
         ),
     ],
 )
