@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kpi_core.formula import Formula, parse_formula
 
@@ -37,8 +37,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+def _check_owner(owner: str) -> str:
+    if not (_EMAIL.match(owner) or _SLACK_USER_ID.match(owner)):
+        raise ValueError(f"{owner!r} is not an email address or a Slack user id (like U024BE7LH)")
+    return owner
+
+
+# Checked one by one, so an error points at the owner (`owner[1]`) and its line.
+Owner = Annotated[str, AfterValidator(_check_owner)]
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Thresholds(_Frozen):
@@ -114,7 +124,7 @@ class KpiDefinition(_Frozen):
     # Seed 001's dated progression, "Month 6: 50,000 / Month 12: 200,000", sorted by date.
     target_progression: tuple[tuple[date, float], ...] = ()
     thresholds: Thresholds = Thresholds()
-    owners: tuple[str, ...] = ()
+    owners: tuple[Owner, ...] = ()
     definition: str = ""
     why: str = ""
     actions: tuple[str, ...] = ()
@@ -165,14 +175,6 @@ class KpiDefinition(_Frozen):
             f"{value!r} is not a unit{hint}: use an ISO currency code (USD, EUR, ...) or one of "
             + ", ".join(PLAIN_UNITS)
         )
-
-    @field_validator("owners")
-    @classmethod
-    def _check_owners(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for owner in value:
-            if not (_EMAIL.match(owner) or _SLACK_USER_ID.match(owner)):
-                raise ValueError(f"{owner!r} is not an email address or a Slack user id (like U024BE7LH)")
-        return value
 
     @field_validator("target_progression")
     @classmethod
