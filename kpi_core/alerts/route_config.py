@@ -32,7 +32,7 @@ class QuietHours(Frozen):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             raise ValueError(
                 f"{value!r} is not an IANA timezone (e.g. Europe/Paris, America/New_York)"
             ) from None

@@ -117,6 +117,35 @@ def _check_thresholds(doc: YamlDocument, kpis: Mapping[str, KpiDefinition]) -> l
         problem = kpi.thresholds.consistency_problem(kpi.direction)
         if problem:
             issues.append(_kpi_issue(doc, kpi, ("thresholds", "critical"), problem))
+        issues += _targets_beyond_thresholds(doc, kpi)
+    return issues
+
+
+def _targets_beyond_thresholds(doc: YamlDocument, kpi: KpiDefinition) -> list[ConfigIssue]:
+    """A target must be on the good side of the thresholds: meeting it cannot also be a warning."""
+    line = kpi.thresholds.warning if kpi.thresholds.warning is not None else kpi.thresholds.critical
+    if line is None:
+        return []
+    level = "warning" if kpi.thresholds.warning is not None else "critical"
+    higher = kpi.direction == "higher"
+    targets: list[tuple[tuple[Key, ...], float]] = []
+    if kpi.target is not None:
+        targets.append((("target",), kpi.target))
+    targets += [(("target_progression", i), value) for i, (_, value) in enumerate(kpi.target_progression)]
+    issues = []
+    for path, target in targets:
+        if (target <= line) if higher else (target >= line):
+            side = "above" if higher else "below"
+            issues.append(
+                _kpi_issue(
+                    doc,
+                    kpi,
+                    path,
+                    f"the target {target:g} must be {side} the {level} threshold {line:g} "
+                    f"(this KPI is {'higher' if higher else 'lower'}-is-better: meeting the target "
+                    f"would also be a {level})",
+                )
+            )
     return issues
 
 

@@ -160,12 +160,19 @@ def _read(directory: Path, name: str, issues: list[ConfigIssue], *, required: bo
             return None
         else:
             return None
+    if path.is_dir():
+        issues.append(ConfigIssue(path.name, None, "", f"{path} is a directory, not a file"))
+        return None
     try:
         return YamlDocument.load(path)
     except YamlSyntaxError as error:
         issues.append(ConfigIssue(path.name, error.line, "", error.message))
-    except (OSError, UnicodeDecodeError) as error:
-        issues.append(ConfigIssue(path.name, None, "", f"cannot read the file: {error}"))
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        message = f"not a text file: byte 0x{error.object[error.start]:02x} is not UTF-8"
+        issues.append(ConfigIssue(path.name, line, "", message))
+    except OSError as error:
+        issues.append(ConfigIssue(path.name, None, "", f"cannot read the file: {error.strerror or error}"))
     return None
 
 

@@ -220,7 +220,16 @@ def _hashable(key: Any) -> Any:
     """A mapping key as a dict key: a complex key (`? [a, b]`) becomes its text, reported as unknown."""
     if key is None or isinstance(key, str | int | float | dt.date):
         return key
-    return str(key)
+    return _flow(key)
+
+
+def _flow(value: Any) -> str:
+    """A plain value as YAML flow text: `[a, b]`, `{a: 1}`."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    return str(value)
 
 
 def _scalar(node: Any) -> Any:

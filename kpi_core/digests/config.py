@@ -148,7 +148,7 @@ def check_timezone(value: str) -> str:
     """An IANA timezone name, or a ValueError suggesting the closest names."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         close = difflib.get_close_matches(value, sorted(available_timezones()), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else " (use an IANA name like Europe/Berlin)"
         raise ValueError(f"{value!r} is not a timezone{hint}") from None
