@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.kpi_core.config.mutations import (  # noqa: E402
+from tests.kpi_core.config.mutations import (
     FILES,
     HOSTILE_LINES,
     HOSTILE_SCALARS,
