@@ -178,15 +178,15 @@ def register_data_commands(cli: click.Group) -> None:
         """Record VALUE for KPI KEY ("12,450", "$1.2M", "3.2%"), replacing the period's value if any."""
         runtime = open_runtime(ctx)
         kpi = resolve_kpi(runtime, key)
+        try:  # the value first: --force never makes a bad value acceptable
+            number = parse_value(value, kpi)
+        except ValueParseError as error:
+            raise click.ClickException(f"{kpi.key}: {error} (nothing recorded)") from None
         if kpi.source.kind != "push" and not force:
             raise click.ClickException(
                 f"{kpi.key} comes from its {kpi.source.kind} source, "
                 "so a refresh would replace a recorded value (use --force to record it anyway)"
             )
-        try:
-            number = parse_value(value, kpi)
-        except ValueParseError as error:
-            raise click.ClickException(f"{kpi.key}: {error}") from None
         day = parse_at(at_text, runtime.timezone) if at_text else runtime.service.today()
         now = runtime.clock.now()
         store = runtime.service.store
@@ -227,6 +227,8 @@ def register_data_commands(cli: click.Group) -> None:
             strict=strict,
             dry_run=dry_run,
         )
+        if report.file_error is not None:
+            raise click.ClickException(report.file_error)
         for error in report.errors:
             click.echo(str(error), err=True)
         for note in report.notes:

@@ -31,6 +31,16 @@ _ISO_4217 = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF B
     SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
     WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL"""
 CURRENCIES = frozenset(_ISO_4217.split())
+# Default bounds of a recorded value per unit (currencies have none: a net figure can be negative).
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "percent": (0.0, 100.0),
+    "count": (0.0, None),
+    "ratio": (0.0, None),
+    "days": (0.0, None),
+    "hours": (0.0, None),
+    "minutes": (0.0, None),
+    "seconds": (0.0, None),
+}
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 KEY_RULE = "a KPI key is lowercase letters, digits and underscores, starting with a letter"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -131,6 +141,9 @@ class KpiDefinition(_Frozen):
     risks: tuple[str, ...] = ()
     scale: float | None = Field(default=None, gt=0)  # a score's maximum, e.g. 5 for "4.7/5"
     decimals: int | None = Field(default=None, ge=0, le=6)  # override the formatter's default precision
+    # The values that can be recorded (`kpibot record`, `kpibot import`); None: the unit's default.
+    minimum: float | None = Field(default=None, alias="min")
+    maximum: float | None = Field(default=None, alias="max")
     source: Source = PushSource()
 
     # Spellings accepted in YAML besides the field names (offered by "did you mean" too).
@@ -230,6 +243,24 @@ class KpiDefinition(_Frozen):
         if "source" in data and data["source"] is None:
             data.pop("source")
         return data
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> KpiDefinition:
+        low, high = self.bounds()
+        if low is not None and high is not None and low >= high:
+            raise ValueError(f"min ({low:g}) must be below max ({high:g})")
+        return self
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The lowest and highest value that can be recorded: `min`/`max` when set, else the unit's
+        default (a percentage 0-100, a score 0 to its scale, counts and durations at least 0)."""
+        low, high = UNIT_BOUNDS.get(self.unit, (None, None))
+        if self.unit == "score":
+            low, high = (0.0, self.scale) if self.scale is not None else (None, None)
+        return (
+            self.minimum if self.minimum is not None else low,
+            self.maximum if self.maximum is not None else high,
+        )
 
     def target_at(self, on: date) -> float | None:
         """The target in force on a date: the next milestone of a progression, else the fixed target."""

@@ -102,6 +102,17 @@ KPI_CASES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "bounds the wrong way round",
+        """
+          share:
+            name: Share
+            unit: percent
+            min: 50
+            max: 10
+        """,
+        ["kpis.yml:9 kpis.share: min (50) must be below max (10)"],
+    ),
+    (
         "second owner that is not an email or a Slack id",
         """
           users:
