@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from kpi_core.alerts.config import AlertsConfig
 from kpi_core.config.checks import check_catalog
@@ -257,9 +260,13 @@ def _stand_in(key: str, body: Any) -> KpiDefinition:
     """A KPI whose definition has errors, as far as the other files need it (name, tier, category)."""
     fields: dict[str, Any] = {"key": key, "name": key}
     if isinstance(body, dict):
-        for name in ("name", "category", "tier"):
-            if isinstance(body.get(name), str) and body[name].strip():
-                fields[name] = body[name]
+        if isinstance(body.get("name"), str) and body["name"].strip():
+            fields["name"] = body["name"]
+        for name in ("category", "tier", "unit", "direction", "grain", "scale"):
+            if name in body:  # each as validated on its own, so a good unit is not lost to a bad target
+                with contextlib.suppress(ValidationError):
+                    alone = KpiDefinition.model_validate({"key": key, "name": key, name: body[name]})
+                    fields[name] = getattr(alone, name)
     return KpiDefinition.model_construct(**fields)
 
 

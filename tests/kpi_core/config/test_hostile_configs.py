@@ -369,3 +369,13 @@ def test_an_alert_named_like_an_impossible_date_is_just_a_name(tmp_path: Path) -
     )
     config = load_config(directory, env={})
     assert config.alerts.alerts[0].name == "2026-02-30"
+
+
+def test_a_kpi_with_an_error_keeps_its_unit_for_the_alerts(tmp_path: Path) -> None:
+    """Only the KPI's own error: no "percentage against a count" echo in alerts.yml."""
+    directory = write_config(
+        tmp_path,
+        kpis="kpis:\n  growth: {name: Growth, unit: percent, target: 1e999}\n",
+        alerts="alerts:\n  - name: Stall\n    condition: growth < 5%\n",
+    )
+    assert issues_of(directory) == ["kpis.yml:2 kpis.growth.target: expected a finite number, got inf"]
