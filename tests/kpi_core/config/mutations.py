@@ -54,9 +54,12 @@ HOSTILE_LINES = [
     "kpis:",
 ]
 
+# One value of each kind that breaks parsers: tried most often, since most bugs are per kind.
+CORE_HOSTILE: list[Any] = [
+    None, True, -1, 0, 1e308, 10**400, float("inf"), float("-inf"), float("nan"), "", "abc",
+    "2026-02-30", dt.date(2026, 2, 28), [1], {"a": 1},
+]  # fmt: skip
 scalars = st.one_of(
-    st.sampled_from(HOSTILE_SCALARS),  # three times: hand-picked values find more than random ones
-    st.sampled_from(HOSTILE_SCALARS),
     st.sampled_from(HOSTILE_SCALARS),
     st.integers(),
     st.floats(allow_nan=True, allow_infinity=True),
@@ -86,6 +89,17 @@ def shipped_documents() -> dict[str, YamlDocument]:
 @cache
 def shipped_texts() -> dict[str, str]:
     return {name: (DEMO_CONFIG / name).read_text(encoding="utf-8") for name in FILES}
+
+
+@cache
+def key_names(name: str) -> dict[Key, list[tuple[Key, ...]]]:
+    """The paths of a shipped file by their last key (list positions as "[]"): a rare key such as
+    `escalate_after` is picked as often as a common one such as `name`."""
+    by_name: dict[Key, list[tuple[Key, ...]]] = {}
+    for path in key_paths(name):
+        last: Key = "[]" if path and isinstance(path[-1], int) else (path[-1] if path else "")
+        by_name.setdefault(last, []).append(path)
+    return by_name
 
 
 @cache

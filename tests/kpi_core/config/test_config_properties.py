@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.kpi_core.config.mutations import (
+    CORE_HOSTILE,
     FILES,
     TEXT_KINDS,
     VALUE_KINDS,
     hostile_values,
-    key_paths,
+    key_names,
     payloads,
     text_mutation_outcome,
     value_mutation_outcome,
@@ -31,8 +32,11 @@ _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 @st.composite
 def value_mutations(draw: st.DrawFn) -> tuple[str, tuple[Any, ...], str, Any]:
     name = draw(st.sampled_from(FILES))
-    path = draw(st.sampled_from(key_paths(name)))
-    return name, path, draw(VALUE_KINDS), draw(hostile_values)
+    by_name = key_names(name)
+    paths = by_name[draw(st.sampled_from(sorted(by_name, key=str)))]
+    path = draw(st.sampled_from(paths))
+    value = draw(st.one_of(st.sampled_from(CORE_HOSTILE), st.sampled_from(CORE_HOSTILE), hostile_values))
+    return name, path, draw(VALUE_KINDS), value
 
 
 @settings(max_examples=VALUE_EXAMPLES, **_SETTINGS)
