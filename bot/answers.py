@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks.catalog import build_help, build_info_card, build_kpi_list, describe_source
 from bot.blocks.dashboard import build_dashboard
 from bot.blocks.kpi_card import build_category_cards, build_kpi_card, local_now
-from bot.blocks.primitives import Message
+from bot.blocks.primitives import Message, quote_typed
 from bot.charts import ChartCache, ChartImage, Panel, chart_cache_key, render_kpi_chart, render_panels
 from bot.grammar import CommandError, KpiRequest
 from bot.slack.directory import UserDirectory
@@ -72,7 +72,7 @@ class Answers:
             return self.runtime.service.catalog.resolve(name)
         except UnknownKpiError as error:
             raise CommandError(
-                f"I don't know a KPI called “{name[:80]}”.", suggestions=error.suggestions
+                f"I don't know a KPI called {quote_typed(name)}.", suggestions=error.suggestions
             ) from None
 
     def show(self, request: KpiRequest, *, user_id: str, channel_id: str) -> list[Message]:
@@ -147,7 +147,7 @@ class Answers:
             category = catalog.find_category(category_name)
             if category is None:
                 raise CommandError(
-                    f"There is no category called “{category_name[:80]}”.",
+                    f"There is no category called {quote_typed(category_name)}.",
                     suggestions=sorted(groups)[:10],
                 )
             groups = {category: groups[category]}

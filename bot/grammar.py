@@ -78,7 +78,7 @@ def parse_command(text: str) -> KpiRequest:
     if verb in ("info", "ack"):
         if not rest:
             what = "a KPI, e.g. `/kpi info mrr`" if verb == "info" else "an alert id, e.g. `/kpi ack 42`"
-            raise CommandError(f"`/kpi {first.lower()}` needs {what}.")
+            raise CommandError(f"`/kpi {verb}` needs {what}.")
         return KpiRequest(verb, rest)
     subject, window = text, None
     head, _, last = text.rpartition(" ")

@@ -94,7 +94,23 @@ def parse_value(text: str, kpi: KpiDefinition) -> float:
     value = sign * _plain_number(body, raw) * multiplier
     if not math.isfinite(value):
         raise ValueParseError(f"'{raw}' is not a finite number")
+    check_bounds(value, kpi, raw=raw)
     return value
+
+
+def check_bounds(value: float, kpi: KpiDefinition, *, raw: str) -> None:
+    """Refuse a value outside the KPI's bounds (its declared min/max, else its unit's), reason first.
+
+    >>> check_bounds(7, KpiDefinition(key="csat", name="CSAT", unit="score", scale=5), raw="7/5")
+    Traceback (most recent call last):
+    kpi_core.importer.ValueParseError: '7/5' is above the highest value csat can have (5, its scale)
+    """
+    low, high = kpi.bounds()
+    if low is not None and value < low:
+        raise ValueParseError(f"'{raw}' is below the lowest value {kpi.key} can have ({low:g})")
+    if high is not None and value > high:
+        why = ", its scale" if kpi.unit == "score" and kpi.maximum is None else ""
+        raise ValueParseError(f"'{raw}' is above the highest value {kpi.key} can have ({high:g}{why})")
 
 
 def _plain_number(body: str, raw: str) -> float:
@@ -109,6 +125,19 @@ def _plain_number(body: str, raw: str) -> float:
         return float(body)
     except ValueError:
         raise ValueParseError(f"'{raw}' is not a number") from None
+
+
+def _file_error(source: object, error: Exception) -> str:
+    name = str(source) if isinstance(source, str | Path) else "the file"
+    if isinstance(error, FileNotFoundError):
+        return f"cannot import {name}: there is no such file"
+    if isinstance(error, IsADirectoryError):
+        return f"cannot import {name}: it is a directory"
+    if isinstance(error, UnicodeDecodeError):
+        return f"cannot import {name}: it is not a UTF-8 text (CSV) file"
+    if isinstance(error, OSError):
+        return f"cannot import {name}: {error.strerror or error}"
+    return f"cannot import {name}: not a CSV file ({error})"
 
 
 def _unit_name(unit: str) -> str:
@@ -135,10 +164,11 @@ class ImportReport:
     derived: tuple[KpiRefresh, ...] = ()
     notes: tuple[str, ...] = ()
     committed: bool = False
+    file_error: str | None = None  # the file could not be read at all: nothing else to report
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and self.file_error is None
 
     def count(self, outcome: str) -> int:
         return sum(result.outcome == outcome for result in self.written)
@@ -173,16 +203,14 @@ def import_csv(
     except _HeaderError as error:
         return ImportReport(rows=0, accepted=0, errors=(RowError(error.row, str(error)),))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        return ImportReport(rows=0, accepted=0, errors=(RowError(0, f"cannot read the file: {error}"),))
+        return ImportReport(rows=0, accepted=0, file_error=_file_error(source, error))
     try:
         for number, record in lines:
             if any(cell.strip() for cell in record):
                 parsed.count += 1
                 _parse_row(number, record, columns, catalog, force=force, into=parsed)
     except (UnicodeDecodeError, csv.Error) as error:
-        return ImportReport(
-            rows=parsed.count, accepted=0, errors=(RowError(0, f"cannot read the file: {error}"),)
-        )
+        return ImportReport(rows=parsed.count, accepted=0, file_error=_file_error(source, error))
     report = ImportReport(
         rows=parsed.count, accepted=len(parsed.good), errors=tuple(parsed.errors), notes=tuple(notes)
     )

@@ -17,7 +17,6 @@ matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO / "config"
-SEEDS = REPO.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="session")

@@ -230,7 +230,9 @@ class SlackAlertJobs:
                 expected_version=expected_version,
             )
         if not outcome.ok:
-            return ActResult(False, self.names.replace_ids(outcome.message), outcome.incident)
+            known = outcome.incident or incident
+            ids = (known.acked_by, known.resolved_by, known.snoozed_by) if known is not None else ()
+            return ActResult(False, self.names.replace_ids(outcome.message, ids), outcome.incident)
         if self.deliver_enabled:
             self.deliver()
         done = outcome.incident or incident

@@ -6,15 +6,13 @@ must never ping anyone.
 
 from __future__ import annotations
 
-import re
 import threading
+from collections.abc import Iterable
 
 from slack_sdk import WebClient
 
-from bot.slack.errors import classify
-
-USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
-USER_IDS = re.compile(r"\b[UW][A-Z0-9]{6,}\b")
+from bot.slack.errors import SlackNotFoundError, classify
+from kpi_core.alerts.lifecycle import SYSTEM_ACTOR
 
 
 class PeopleNames:
@@ -26,9 +24,11 @@ class PeopleNames:
         self._lock = threading.Lock()
 
     def name(self, who: str | None) -> str:
+        """The display name of `who` (a user id as Slack gave it; ids are opaque, any length), or
+        `who` itself when Slack knows no such user (an actor such as "kpibot")."""
         if not who:
             return "someone"
-        if not USER_ID.match(who):
+        if who == SYSTEM_ACTOR:
             return who
         with self._lock:
             if who in self._names:
@@ -40,15 +40,19 @@ class PeopleNames:
                 user.get("real_name") or profile.get("real_name") or profile.get("display_name") or who
             )
         except Exception as error:  # a name is a nicety: show the id, try again next time
-            classify(error, method="users.info")
-            return who
+            if not isinstance(classify(error, method="users.info"), SlackNotFoundError):
+                return who
+            found = who  # not a user: remember that too
         with self._lock:
             self._names[who] = found
         return found
 
-    def replace_ids(self, text: str) -> str:
-        """Every user id in `text` replaced by the person's name ("Already acknowledged by Rita Revenue")."""
-        return USER_IDS.sub(lambda match: self.name(match.group(0)), text)
+    def replace_ids(self, text: str, ids: Iterable[str | None]) -> str:
+        """`text` with each of the given user ids replaced by the person's name ("Already acknowledged
+        by Rita Revenue"); only ids the caller knows are in the text, never guessed from its shape."""
+        for who in dict.fromkeys(i for i in ids if i):
+            text = text.replace(who, self.name(who))
+        return text
 
     def timezone(self, who: str) -> str | None:
         """The user's IANA timezone from users.info, or None."""

@@ -37,9 +37,9 @@ def build_help(categories: Sequence[str], *, intro: str | None = None) -> Messag
 
 def build_error(message: str, *, suggestions: Sequence[str] = ()) -> Message:
     """A friendly error that explains itself and says what to try instead."""
-    text = f"⚠️ {message}"
+    text = f"⚠️ {escape(message)}"  # messages are plain text; they may quote what someone typed
     if suggestions:
-        text += "\nDid you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
+        text += "\nDid you mean " + ", ".join(f"`{escape(s)}`" for s in suggestions) + "?"
     text += "\nType `/kpi help` for what I understand."
     return Message(text=text.replace("`", ""), blocks=[section(text)])
 

@@ -49,6 +49,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quote_typed(text: str, *, limit: int = 80) -> str:
+    """What someone typed, shown back in mrkdwn as an inline code span: no mention, link or formatting
+    can come of it (`*bold*` stays literal; backticks inside are swapped for a look-alike so the span
+    cannot be closed early). Pass the result through `escape` (build_error does) for &, < and >."""
+    clipped = text if len(text) <= limit else text[: limit - 1] + "…"
+    return "`" + (clipped.replace("`", "ˋ").replace("\n", " ") or " ") + "`"
+
+
 def header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER), emoji=True))
 

@@ -158,7 +158,8 @@ def find_rule(runtime: Runtime, name: str) -> AlertRule:
     close = difflib.get_close_matches(name, list(spellings), n=3, cutoff=0.5)
     keys = list(dict.fromkeys(spellings[c] for c in close))
     hint = f" Did you mean {' or '.join(repr(k) for k in keys)}?" if keys else ""
-    known = "" if close else f" Rules: {', '.join(r.key for r in rules[:15]) or 'none'}."
+    listing = "".join(f"\n  {rule.key}" for rule in rules) or " none"
+    known = "" if close else f"\nThe {len(rules)} rules:{listing}" if rules else " There are no rules."
     raise click.ClickException(f"no alert rule called {name!r}.{hint}{known}")
 
 

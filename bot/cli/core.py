@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.cli.alerts import evaluate_after_change
 from bot.cli.context import config_option, load_config_or_exit, load_settings
+from bot.cli.demo_text import no_data_hint
 from bot.cli.kpi_text import render_snapshot, render_table
 from kpi_core.catalog import UnknownKpiError
 from kpi_core.config.models import KpiDefinition
@@ -166,15 +167,15 @@ def register_data_commands(cli: click.Group) -> None:
         """Record VALUE for KPI KEY ("12,450", "$1.2M", "3.2%"), replacing the period's value if any."""
         runtime = open_runtime(ctx)
         kpi = resolve_kpi(runtime, key)
+        try:  # the value first: --force never makes a bad value acceptable
+            number = parse_value(value, kpi)
+        except ValueParseError as error:
+            raise click.ClickException(f"{kpi.key}: {error} (nothing recorded)") from None
         if kpi.source.kind != "push" and not force:
             raise click.ClickException(
                 f"{kpi.key} comes from its {kpi.source.kind} source, "
                 "so a refresh would replace a recorded value (use --force to record it anyway)"
             )
-        try:
-            number = parse_value(value, kpi)
-        except ValueParseError as error:
-            raise click.ClickException(f"{kpi.key}: {error}") from None
         day = parse_at(at_text, runtime.timezone) if at_text else runtime.service.today()
         now = runtime.clock.now()
         store = runtime.service.store
@@ -215,6 +216,8 @@ def register_data_commands(cli: click.Group) -> None:
             strict=strict,
             dry_run=dry_run,
         )
+        if report.file_error is not None:
+            raise click.ClickException(report.file_error)
         for error in report.errors:
             click.echo(str(error), err=True)
         for note in report.notes:
@@ -269,11 +272,16 @@ def register_data_commands(cli: click.Group) -> None:
             keys = [kpi.key for kpis in groups.values() for kpi in kpis]
             snapshots = {s.kpi.key: s for s in runtime.service.snapshots(keys, at=at)}
             click.echo(render_table({n: [snapshots[k.key] for k in kpis] for n, kpis in groups.items()}))
+            shown = list(snapshots.values())
         else:
             kpi = resolve_kpi(runtime, key or "")
             snapshot = runtime.service.snapshot(kpi.key, at=at, window=chosen_window)
             label = chosen_window.label if chosen_window else None
             click.echo(render_snapshot(snapshot, timezone=runtime.timezone, window_label=label))
+            shown = [snapshot]
+        if all(s.value is None for s in shown):
+            url = _safe_url(runtime.settings.database_url)
+            click.echo(no_data_hint(database_url=url, demo_exists=Path("data/demo.db").exists()), err=True)
         runtime.close()
 
 

@@ -18,11 +18,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.context import config_option, load_config_or_exit, load_settings
+from bot.cli.demo_text import DEMO_DATABASE
 from bot.demo.controller import DemoError
 from bot.demo.launch import delete_sqlite
 from kpi_core.clock import ManualClock
-
-DEMO_DATABASE = "sqlite:///data/demo.db"
 
 
 def register(cli: click.Group) -> None:
@@ -86,7 +85,7 @@ def register(cli: click.Group) -> None:
         except (SQLAlchemyError, DemoError) as error:
             raise click.ClickException(f"cannot prepare the demo database: {error}") from None
         if app.summary is not None:
-            click.echo(render_demo_summary(app.summary))
+            click.echo(render_demo_summary(app.summary, cli_database_url=settings.database_url))
         ready = time.monotonic() - started
         click.echo("")
         click.echo(f"The page's bot uses {DEMO_DATABASE}, new on every start like its built-in Slack.")

@@ -64,8 +64,35 @@ def _attention_line(snapshot: KpiSnapshot) -> str:
     return f"  {head}{owner}{action}"
 
 
-def render_demo_summary(summary: DemoSummary) -> str:
-    """The whole summary: headline, every category, red flags with actions, wins, data notes, next steps."""
+DEMO_DATABASE = "sqlite:///data/demo.db"  # the page's database: new on every `kpibot demo`
+
+
+def cli_prefix(*, data_in: str, cli_uses: str | None) -> str:
+    """What to type before `kpibot show` so it reads `data_in`: nothing when the CLI already does."""
+    if cli_uses is None or cli_uses == data_in:
+        return ""
+    return f"DATABASE_URL={data_in} "
+
+
+def no_data_hint(*, database_url: str, demo_exists: bool) -> str:
+    """Why `kpibot show` has nothing to show, and what to run instead."""
+    lines = [
+        f"No values recorded in {database_url} yet: `kpibot refresh` runs the sql and formula sources, "
+        "`kpibot record` / `kpibot import` add pushed values (`kpibot demo-data` fills the demo's)."
+    ]
+    if demo_exists and database_url != DEMO_DATABASE:
+        lines.append(
+            f"The demo page's data is in {DEMO_DATABASE}: DATABASE_URL={DEMO_DATABASE} kpibot show --all"
+        )
+    return "\n".join(lines)
+
+
+def render_demo_summary(summary: DemoSummary, *, cli_database_url: str | None = None) -> str:
+    """The whole summary: headline, every category, red flags with actions, wins, data notes, next steps.
+
+    `cli_database_url` is the database a plain `kpibot show` would read: when it is not the one the
+    summary was made from, the suggested commands carry `DATABASE_URL=...` so they show the same data.
+    """
     title = f"KPI SUMMARY · {summary.at:%-d %b %Y} ({summary.timezone})"
     lines = [title, RULE, LEGEND, "", "HEADLINE"]
     widths = _widths([*summary.snapshots, *summary.dashboard.headline])
@@ -92,9 +119,10 @@ def render_demo_summary(summary: DemoSummary) -> str:
         lines += ["", "QUICK STATS"]
         lines += [f"  • {s.kpi.name}: {value_words(s)}" for s in summary.dashboard.quick_stats]
     lines += ["", "DATA", *data_lines(summary), "", "NEXT"]
+    prefix = cli_prefix(data_in=summary.database_url, cli_uses=cli_database_url)
     lines += [
-        "  kpibot show mrr            one KPI, as /kpi mrr shows it",
-        "  kpibot show --all          every KPI by category",
+        f"  {prefix}kpibot show mrr            one KPI, as /kpi mrr shows it",
+        f"  {prefix}kpibot show --all          every KPI by category",
         "  kpibot serve               the Slack bot (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)",
     ]
     return "\n".join(lines)

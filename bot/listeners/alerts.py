@@ -17,7 +17,7 @@ from bot import actions as ids
 from bot.alerts.jobs import ActionName, SlackAlertJobs
 from bot.answers import Answers
 from bot.blocks.alert_list import build_alert_list
-from bot.blocks.primitives import Message, section
+from bot.blocks.primitives import Message, quote_typed, section
 from bot.grammar import CommandError, KpiRequest
 from bot.listeners.safety import guarded
 
@@ -95,7 +95,7 @@ def register(app: App, answers: Answers, *, jobs: SlackAlertJobs | None = None) 
         match = _ALERT_ID.match(request.subject.strip())
         if match is None:
             raise CommandError(
-                f"“{request.subject[:40]}” is not an alert number: try `/kpi ack 42` "
+                f"{quote_typed(request.subject, limit=40)} is not an alert number: try `/kpi ack 42` "
                 "(`/kpi alerts` lists them)."
             )
         result = jobs.act("acknowledge", int(match.group(1)), user=user_id)

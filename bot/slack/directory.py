@@ -4,7 +4,6 @@ process."""
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
 from slack_sdk import WebClient
@@ -12,7 +11,6 @@ from slack_sdk import WebClient
 from bot.slack.errors import SlackNotFoundError, classify
 
 log = logging.getLogger(__name__)
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class UserDirectory:
@@ -25,9 +23,12 @@ class UserDirectory:
         self._lock = threading.Lock()
 
     def user_id(self, owner: str) -> str | None:
-        """The Slack user id for `owner`, or None when nobody has that email."""
-        if USER_ID.match(owner):
-            return owner
+        """The Slack user id for `owner`, or None when nobody has that email.
+
+        kpis.yml checks that an owner is an email or a user id; ids are opaque (no fixed length or
+        shape), so whatever is not an email is the id itself."""
+        if "@" not in owner:
+            return owner.strip()
         with self._lock:
             if owner in self._cache:
                 return self._cache[owner]

@@ -36,6 +36,8 @@ def phrase(parse: Callable[[Any], Any], value: Any) -> Any:
         return parse(value)
     except PhraseError as error:
         raise ValueError(str(error)) from None
+    except (OverflowError, ArithmeticError):
+        raise ValueError(f"{value!r} is too large (or not a finite number)") from None
 
 
 def as_tuple(value: Any) -> Any:
@@ -44,4 +46,4 @@ def as_tuple(value: Any) -> Any:
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)

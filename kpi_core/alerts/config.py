@@ -55,6 +55,8 @@ __all__ = [
     "parse_severity",
 ]
 
+# Each item parsed on its own, so an error points at it: `recipients[1]`, with its own line.
+Recipient = Annotated[str, BeforeValidator(lambda value: parse_recipient(str(value)))]
 NoDataAction = Literal["mark", "alert", "resolve", "keep"]
 Mode = Literal["state", "event"]
 
@@ -110,7 +112,7 @@ class AlertRuleConfig(Frozen):
     for_: Span | None = Field(None, alias="for")
     resolve_at: float | str | None = None
     every: float | None = Field(None, gt=0)
-    recipients: tuple[str, ...] = ()
+    recipients: tuple[Recipient, ...] = ()
     severity: Severity = "warning"
     actions: tuple[str, ...] = ()
     labels: dict[str, str] = Field(default_factory=dict)
@@ -161,8 +163,7 @@ class AlertRuleConfig(Frozen):
     @field_validator("recipients", mode="before")
     @classmethod
     def _recipients(cls, value: Any) -> Any:
-        value = as_tuple(value)
-        return tuple(parse_recipient(item) for item in value) if isinstance(value, list | tuple) else value
+        return as_tuple(value)
 
     @field_validator("actions", mode="before")
     @classmethod
@@ -204,14 +205,13 @@ class ThresholdRulesConfig(Frozen):
     kpis: tuple[str, ...] | None = None  # None: every KPI that has thresholds
     exclude: tuple[str, ...] = ()
     threshold: ThresholdPhrase = None
-    recipients: tuple[str, ...] = ("owner",)
+    recipients: tuple[Recipient, ...] = ("owner",)
     labels: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("recipients", mode="before")
     @classmethod
     def _recipients(cls, value: Any) -> Any:
-        value = as_tuple(value)
-        return tuple(parse_recipient(item) for item in value) if isinstance(value, list | tuple) else value
+        return as_tuple(value)
 
 
 def parse_cooldown(value: Any) -> Span | timedelta | None:

@@ -269,17 +269,20 @@ def _aggregate(word: str) -> Aggregate:
 _SPAN = re.compile(r"^(?P<n>\d+)\s*(?P<u>[a-z]+)$")
 
 
+MAX_SPAN = 10_000  # periods, days, weeks or months: far beyond any history kpibot keeps
+
+
 def parse_span(value: int | str) -> Span:
     """`7` (periods), "7d", "7 days", "2 months", "3 periods" -> Span. Raises PhraseError."""
     if isinstance(value, bool):
         raise PhraseError(f"{value!r} is not a span: write a number of periods or '7 days', '2 weeks'")
     if isinstance(value, int):
-        if value < 1:
-            raise PhraseError(f"{value} is not a span: it must be at least 1 period")
+        if not 1 <= value <= MAX_SPAN:
+            raise PhraseError(f"{value} is not a span: it must be 1 to {MAX_SPAN} periods")
         return Span(value, "period")
     match = _SPAN.match(" ".join(str(value).lower().split()))
     unit = _UNIT_WORDS.get(match["u"]) if match else None
-    if not match or unit is None or int(match["n"]) < 1:
+    if not match or unit is None or not 1 <= int(match["n"]) <= MAX_SPAN:
         raise PhraseError(
             f"cannot read {value!r} as a span: write a number of periods, or '7 days', '2 weeks', '3 months'"
         )

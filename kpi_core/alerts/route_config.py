@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from kpi_core.alerts.common import Frozen, Severity, WhoCanAct, as_tuple, parse_severity, phrase
 from kpi_core.alerts.destinations import parse_destination
@@ -32,7 +32,7 @@ class QuietHours(Frozen):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
             raise ValueError(
                 f"{value!r} is not an IANA timezone (e.g. Europe/Paris, America/New_York)"
             ) from None
@@ -60,6 +60,10 @@ class RouteMatch(Frozen):
         return as_tuple(value)
 
 
+# Each item parsed on its own, so an error points at it: `channels[1]`, with its own line.
+Destination = Annotated[str, BeforeValidator(lambda value: str(parse_destination(str(value))))]
+
+
 def _minutes(value: Any) -> timedelta:
     return parse_duration(value, default_unit="minutes")
 
@@ -72,13 +76,13 @@ class RouteConfig(Frozen):
 
     name: str | None = None
     match: RouteMatch = RouteMatch()
-    channels: tuple[str, ...] | None = None
+    channels: tuple[Destination, ...] | None = None
     owner_dms: bool | None = None
     rule_recipients: bool | None = None
     mentions: tuple[str, ...] | None = None
     repeat_interval: timedelta | None = None  # timedelta(0): never repeat
     escalate_after: timedelta | None = None
-    escalation: tuple[str, ...] | None = None
+    escalation: tuple[Destination, ...] | None = None
     quiet_hours: QuietHours | None = None
     digest_only: bool | None = None
     who_can_act: WhoCanAct | None = None
@@ -88,10 +92,7 @@ class RouteConfig(Frozen):
     @field_validator("channels", "escalation", mode="before")
     @classmethod
     def _destinations(cls, value: Any) -> Any:
-        value = as_tuple(value)
-        if isinstance(value, list | tuple):
-            return tuple(str(parse_destination(item)) for item in value)
-        return value
+        return as_tuple(value)
 
     @field_validator("mentions", mode="before")
     @classmethod

@@ -227,10 +227,8 @@ def check_permission(
         if in_channel:
             return Permission(True)
         where = f"members of {channel}" if channel else "members of the alert's channel"
-        return Permission(False, f"Only {where} can act on this alert (who_can_act: channel_members).")
-    return Permission(
-        False, "Only the KPI's owners and the escalation targets can act on this alert (who_can_act: owners)."
-    )
+        return Permission(False, f"Only {where} can act on this alert.")
+    return Permission(False, "Only the KPI's owners and the escalation targets can act on this alert.")
 
 
 def allowed_actors(incident: IncidentFacts, decisions: list[RouteDecision]) -> tuple[str, ...]:

@@ -17,8 +17,24 @@ _DURATION_SECONDS |= {w: 86400 for w in ("d", "day", "days")}
 _DURATION_SECONDS |= {w: 604800 for w in ("w", "week", "weeks")}
 
 
+MAX_DURATION = timedelta(days=366)
+
+
 def parse_duration(value: int | float | str | timedelta, *, default_unit: str = "minutes") -> timedelta:
-    """`"4h"`, `"1h30m"`, `"90 minutes"`, `"2d"`; a bare number is in `default_unit` (minutes)."""
+    """`"4h"`, `"1h30m"`, `"90 minutes"`, `"2d"`; a bare number is in `default_unit` (minutes).
+
+    Between 0 and a year (MAX_DURATION); raises PhraseError otherwise.
+    """
+    try:
+        duration = _read_duration(value, default_unit=default_unit)
+    except (OverflowError, ValueError):  # inf, nan, 1e300 hours
+        duration = None
+    if duration is None or not timedelta(0) <= duration <= MAX_DURATION:
+        raise PhraseError(f"{value!r} is not a duration between 0 and 366 days: write 30m, 4h, 1d")
+    return duration
+
+
+def _read_duration(value: int | float | str | timedelta, *, default_unit: str) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):

@@ -117,6 +117,39 @@ def _check_thresholds(doc: YamlDocument, kpis: Mapping[str, KpiDefinition]) -> l
         problem = kpi.thresholds.consistency_problem(kpi.direction)
         if problem:
             issues.append(_kpi_issue(doc, kpi, ("thresholds", "critical"), problem))
+        issues += _targets_beyond_thresholds(doc, kpi)
+    return issues
+
+
+def _targets_beyond_thresholds(doc: YamlDocument, kpi: KpiDefinition) -> list[ConfigIssue]:
+    """A target must be on the good side of the critical threshold: meeting it cannot be critical.
+
+    A target inside the warning band is allowed: a KPI can be past its warning threshold and still
+    ahead of its target (an early, modest milestone of a progression, or a deliberately tight warning).
+    """
+    line = kpi.thresholds.critical
+    if line is None:
+        return []
+    level = "critical"
+    higher = kpi.direction == "higher"
+    targets: list[tuple[tuple[Key, ...], float]] = []
+    if kpi.target is not None:
+        targets.append((("target",), kpi.target))
+    targets += [(("target_progression", i), value) for i, (_, value) in enumerate(kpi.target_progression)]
+    issues = []
+    for path, target in targets:
+        if (target <= line) if higher else (target >= line):
+            side = "above" if higher else "below"
+            issues.append(
+                _kpi_issue(
+                    doc,
+                    kpi,
+                    path,
+                    f"the target {target:g} must be {side} the {level} threshold {line:g} "
+                    f"(this KPI is {'higher' if higher else 'lower'}-is-better: meeting the target "
+                    f"would also raise a {level} alert)",
+                )
+            )
     return issues
 
 

@@ -38,6 +38,16 @@ _EXPECTED: dict[str, str] = {
     **dict.fromkeys(("time_type", "time_parsing"), "a time (HH:MM)"),
 }
 _NUMBER_WITH_COMMAS = re.compile(r"^\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+
+
+def _date_problem(text: str) -> str:
+    year, month, day = (int(part) for part in text.split("-"))
+    try:
+        dt.date(year, month, day)
+    except ValueError as error:
+        return str(error)
+    return "write it as YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,10 @@ def friendly_message(error: ErrorDetails, *, parent: Any, key: Key | None) -> st
         return f"{show(ctx.get('tag'))} is not one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing the key {ctx.get('discriminator')}"
+    if kind == "finite_number":
+        return f"expected a finite number, got {show(value)}"
+    if kind.startswith("date") and isinstance(value, str) and _ISO_DATE.match(value):
+        return f"{value!r} is not a calendar date ({_date_problem(value)})"
     if kind in _EXPECTED:
         hint = ""
         if kind.startswith("float") and isinstance(value, str) and _NUMBER_WITH_COMMAS.match(value):

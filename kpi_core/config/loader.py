@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from kpi_core.alerts.config import AlertsConfig
 from kpi_core.config.analytics_checks import check_analytics
@@ -23,15 +26,18 @@ from kpi_core.config.env import EnvReferenceError, expand_env
 from kpi_core.config.friendly import known_keys
 from kpi_core.config.issues import ConfigError, ConfigIssue, issue_at, validate_model, validation_issues
 from kpi_core.config.models import KEY_PATTERN, KpiCatalogConfig, KpiDefinition
+from kpi_core.config.partial import validate_partially
 from kpi_core.config.yamldoc import YamlDocument, YamlSyntaxError, format_path
 from kpi_core.digests.config import DigestsConfig
 
 __all__ = [
     "AppConfig",
+    "ConfigDocuments",
     "ConfigError",
     "ConfigIssue",
     "EnvReferenceError",
     "UnknownDatabaseError",
+    "check_documents",
     "format_path",
     "issue_at",
     "load_config",
@@ -103,29 +109,48 @@ def load_config(directory: Path | str, *, env: Mapping[str, str] | None = None) 
         message = "no such config directory (choose one with --config DIR or KPIBOT_CONFIG)"
         raise ConfigError([ConfigIssue(str(directory), None, "", message)])
     issues: list[ConfigIssue] = []
-    kpis_doc = _read(directory, "kpis.yml", issues, required=True)
+    documents = ConfigDocuments(
+        kpis=_read(directory, "kpis.yml", issues, required=True),
+        alerts=_read(directory, "alerts.yml", issues, required=False),
+        digests=_read(directory, "digests.yml", issues, required=False),
+    )
+    return check_documents(documents, directory=directory, env=env, issues=issues)
+
+
+@dataclass(frozen=True)
+class ConfigDocuments:
+    """The parsed files of a config directory (None: missing, or unreadable and already reported)."""
+
+    kpis: YamlDocument | None
+    alerts: YamlDocument | None = None
+    digests: YamlDocument | None = None
+
+
+def check_documents(
+    documents: ConfigDocuments,
+    *,
+    directory: Path,
+    env: Mapping[str, str],
+    issues: Sequence[ConfigIssue] = (),
+) -> AppConfig:
+    """Validate parsed files and check them against each other; raises ConfigError with every issue.
+
+    `issues` are those found while reading (a missing kpis.yml, a YAML syntax error).
+    """
+    found = list(issues)
     catalog = KpiCatalogConfig()
-    if kpis_doc is not None:
-        catalog, catalog_issues = _load_catalog(kpis_doc, env)
-        issues += catalog_issues
-    alerts_doc = _read(directory, "alerts.yml", issues, required=False)
-    alerts = _load_optional(AlertsConfig, alerts_doc, issues)
-    digests_doc = _read(directory, "digests.yml", issues, required=False)
-    digests = _load_optional(DigestsConfig, digests_doc, issues)
-    clean_so_far = not issues
-    for model, doc in ((alerts, alerts_doc), (digests, digests_doc)):
-        if model is None or doc is None or kpis_doc is None:
-            continue
-        try:
-            references = model.check_references(catalog)
-        except Exception:
-            if clean_so_far:
-                raise
-            continue  # a catalog with broken KPIs can trip other checks: fix the first errors first
-        issues += [issue_at(doc, path, message) for path, message in references]
-    if issues or alerts is None or digests is None:
-        raise ConfigError(issues)
-    return AppConfig(directory=directory, catalog=catalog, alerts=alerts, digests=digests, env=env)
+    if documents.kpis is not None:
+        catalog, catalog_issues = _load_catalog(documents.kpis, env)
+        found += catalog_issues
+    alerts = _load_optional(
+        AlertsConfig, documents.alerts, found, catalog, checked=documents.kpis is not None
+    )
+    digests = _load_optional(
+        DigestsConfig, documents.digests, found, catalog, checked=documents.kpis is not None
+    )
+    if found or alerts is None or digests is None:
+        raise ConfigError(found)
+    return AppConfig(directory=directory, catalog=catalog, alerts=alerts, digests=digests, env=dict(env))
 
 
 def _read(directory: Path, name: str, issues: list[ConfigIssue], *, required: bool) -> YamlDocument | None:
@@ -139,24 +164,43 @@ def _read(directory: Path, name: str, issues: list[ConfigIssue], *, required: bo
             return None
         else:
             return None
+    if path.is_dir():
+        issues.append(ConfigIssue(path.name, None, "", f"{path} is a directory, not a file"))
+        return None
     try:
         return YamlDocument.load(path)
     except YamlSyntaxError as error:
         issues.append(ConfigIssue(path.name, error.line, "", error.message))
-    except (OSError, UnicodeDecodeError) as error:
-        issues.append(ConfigIssue(path.name, None, "", f"cannot read the file: {error}"))
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        message = f"not a text file: byte 0x{error.object[error.start]:02x} is not UTF-8"
+        issues.append(ConfigIssue(path.name, line, "", message))
+    except OSError as error:
+        issues.append(ConfigIssue(path.name, None, "", f"cannot read the file: {error.strerror or error}"))
     return None
 
 
-def _load_optional(model: Any, doc: YamlDocument | None, issues: list[ConfigIssue]) -> Any:
+def _load_optional(
+    model: Any,
+    doc: YamlDocument | None,
+    issues: list[ConfigIssue],
+    catalog: KpiCatalogConfig,
+    *,
+    checked: bool,
+) -> Any:
+    """alerts.yml or digests.yml: validated as far as it goes, and what validated checked against the
+    catalog (`checked`: kpis.yml was read), so an unknown KPI is reported with the file's other errors."""
     if doc is None:
         return model.model_validate({})
     if doc.data is not None and not isinstance(doc.data, dict):
         issues.append(issue_at(doc, (), "expected a mapping at the top of the file"))
         return None
-    instance, model_issues = validate_model(model, doc)
-    issues += model_issues
-    return instance
+    partial = validate_partially(model, doc, data=doc.data or {})
+    issues += partial.issues
+    if partial.rest is not None and checked:
+        references = partial.rest.check_references(catalog)
+        issues += [issue_at(doc, partial.file_path(path), message) for path, message in references]
+    return partial.model
 
 
 def _load_catalog(doc: YamlDocument, env: Mapping[str, str]) -> tuple[KpiCatalogConfig, list[ConfigIssue]]:
@@ -191,8 +235,7 @@ def _load_catalog(doc: YamlDocument, env: Mapping[str, str]) -> tuple[KpiCatalog
             valid[key] = kpi
         elif _is_key(key):
             # Keep the key known to the cross-file checks, so its own error is not echoed elsewhere.
-            name = body.get("name") if isinstance(body, dict) else None
-            stand_ins[key] = KpiDefinition.model_construct(key=key, name=str(name or key))
+            stand_ins[key] = _stand_in(key, body)
     ordered = [str(key) for key in raw_kpis]
     known = {key: valid.get(key) or stand_ins[key] for key in ordered if key in valid or key in stand_ins}
     issues += check_catalog(
@@ -213,6 +256,20 @@ def _load_catalog(doc: YamlDocument, env: Mapping[str, str]) -> tuple[KpiCatalog
         dashboard=top.dashboard if top else KpiCatalogConfig().dashboard,
     )
     return partial, issues
+
+
+def _stand_in(key: str, body: Any) -> KpiDefinition:
+    """A KPI whose definition has errors, as far as the other files need it (name, tier, category)."""
+    fields: dict[str, Any] = {"key": key, "name": key}
+    if isinstance(body, dict):
+        if isinstance(body.get("name"), str) and body["name"].strip():
+            fields["name"] = body["name"]
+        for name in ("category", "tier", "unit", "direction", "grain", "scale"):
+            if name in body:  # each as validated on its own, so a good unit is not lost to a bad target
+                with contextlib.suppress(ValidationError):
+                    alone = KpiDefinition.model_validate({"key": key, "name": key, name: body[name]})
+                    fields[name] = getattr(alone, name)
+    return KpiDefinition.model_construct(**fields)
 
 
 def _looks_like_a_category(body: Any) -> bool:

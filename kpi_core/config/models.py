@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kpi_core.config.analytics import CohortsConfig, CustomersConfig, HealthConfig
 from kpi_core.formula import Formula, parse_formula
@@ -36,14 +36,34 @@ _ISO_4217 = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF B
     SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
     WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL"""
 CURRENCIES = frozenset(_ISO_4217.split())
+# Default bounds of a recorded value per unit (currencies have none: a net figure can be negative).
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "percent": (0.0, 100.0),
+    "count": (0.0, None),
+    "ratio": (0.0, None),
+    "days": (0.0, None),
+    "hours": (0.0, None),
+    "minutes": (0.0, None),
+    "seconds": (0.0, None),
+}
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 KEY_RULE = "a KPI key is lowercase letters, digits and underscores, starting with a letter"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+def _check_owner(owner: str) -> str:
+    if not (_EMAIL.match(owner) or _SLACK_USER_ID.match(owner)):
+        raise ValueError(f"{owner!r} is not an email address or a Slack user id (like U024BE7LH)")
+    return owner
+
+
+# Checked one by one, so an error points at the owner (`owner[1]`) and its line.
+Owner = Annotated[str, AfterValidator(_check_owner)]
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Thresholds(_Frozen):
@@ -119,13 +139,16 @@ class KpiDefinition(_Frozen):
     # Seed 001's dated progression, "Month 6: 50,000 / Month 12: 200,000", sorted by date.
     target_progression: tuple[tuple[date, float], ...] = ()
     thresholds: Thresholds = Thresholds()
-    owners: tuple[str, ...] = ()
+    owners: tuple[Owner, ...] = ()
     definition: str = ""
     why: str = ""
     actions: tuple[str, ...] = ()
     risks: tuple[str, ...] = ()
     scale: float | None = Field(default=None, gt=0)  # a score's maximum, e.g. 5 for "4.7/5"
     decimals: int | None = Field(default=None, ge=0, le=6)  # override the formatter's default precision
+    # The values that can be recorded (`kpibot record`, `kpibot import`); None: the unit's default.
+    minimum: float | None = Field(default=None, alias="min")
+    maximum: float | None = Field(default=None, alias="max")
     source: Source = PushSource()
     measure: Measure | None = None  # None: `measured_as` picks one from the unit and the source
 
@@ -171,14 +194,6 @@ class KpiDefinition(_Frozen):
             f"{value!r} is not a unit{hint}: use an ISO currency code (USD, EUR, ...) or one of "
             + ", ".join(PLAIN_UNITS)
         )
-
-    @field_validator("owners")
-    @classmethod
-    def _check_owners(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for owner in value:
-            if not (_EMAIL.match(owner) or _SLACK_USER_ID.match(owner)):
-                raise ValueError(f"{owner!r} is not an email address or a Slack user id (like U024BE7LH)")
-        return value
 
     @field_validator("target_progression")
     @classmethod
@@ -249,6 +264,24 @@ class KpiDefinition(_Frozen):
     @property
     def is_flow(self) -> bool:
         return self.measured_as != "level"
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> KpiDefinition:
+        low, high = self.bounds()
+        if low is not None and high is not None and low >= high:
+            raise ValueError(f"min ({low:g}) must be below max ({high:g})")
+        return self
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The lowest and highest value that can be recorded: `min`/`max` when set, else the unit's
+        default (a percentage 0-100, a score 0 to its scale, counts and durations at least 0)."""
+        low, high = UNIT_BOUNDS.get(self.unit, (None, None))
+        if self.unit == "score":
+            low, high = (0.0, self.scale) if self.scale is not None else (None, None)
+        return (
+            self.minimum if self.minimum is not None else low,
+            self.maximum if self.maximum is not None else high,
+        )
 
     def target_at(self, on: date) -> float | None:
         """The target in force on a date: the next milestone of a progression, else the fixed target."""

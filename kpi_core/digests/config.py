@@ -21,10 +21,10 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 from kpi_core.config.models import KpiCatalogConfig, KpiDefinition
 from kpi_core.digests.schedule import PeriodKind, Schedule, parse_duration, parse_schedule
@@ -41,16 +41,27 @@ from kpi_core.digests.sections import (
 _CHANNEL = re.compile(r"^(#?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$")
 
 
+def check_channel(value: str) -> str:
+    """A channel name (`#kpi-daily`) or id (`C0123ABCD`) as Slack accepts it; ValueError otherwise."""
+    cleaned = value.strip()
+    if not _CHANNEL.match(cleaned):
+        raise ValueError(f"{cleaned!r} is not a channel: use a name like #kpi-daily or an id like C0123ABCD")
+    return cleaned
+
+
+Channel = Annotated[str, AfterValidator(check_channel)]
+
+
 class DigestDefinition(BaseModel):
     """One digest. `name` comes from its key under `digests:`; `timezone` falls back to the file's default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     title: str = ""
     schedule: str
     timezone: str = "UTC"
-    channels: tuple[str, ...] = Field(min_length=1)
+    channels: tuple[Channel, ...]
     period: PeriodKind
     sections: tuple[DigestSectionConfig, ...]
     skip_if_no_new_data: bool = False
@@ -100,15 +111,11 @@ class DigestDefinition(BaseModel):
     @field_validator("channels")
     @classmethod
     def _check_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(channel.strip() for channel in value)
-        for channel in cleaned:
-            if not _CHANNEL.match(channel):
-                raise ValueError(
-                    f"{channel!r} is not a channel: use a name like #kpi-daily or an id like C0123ABCD"
-                )
-        if len(set(cleaned)) != len(cleaned):
+        if not value:
+            raise ValueError("a digest needs at least one channel (e.g. channel: '#kpi-daily')")
+        if len(set(value)) != len(value):
             raise ValueError("a channel is listed twice")
-        return cleaned
+        return value
 
     @field_validator("grace", mode="before")
     @classmethod
@@ -141,7 +148,7 @@ def check_timezone(value: str) -> str:
     """An IANA timezone name, or a ValueError suggesting the closest names."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         close = difflib.get_close_matches(value, sorted(available_timezones()), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else " (use an IANA name like Europe/Berlin)"
         raise ValueError(f"{value!r} is not a timezone{hint}") from None
@@ -151,7 +158,7 @@ def check_timezone(value: str) -> str:
 class DigestsConfig(BaseModel):
     """The whole of `digests.yml`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     timezone: str = "UTC"
     digests: dict[str, DigestDefinition] = {}
@@ -178,14 +185,23 @@ class DigestsConfig(BaseModel):
     @classmethod
     def yaml_path(cls, path: Sequence[str | int], raw: Any) -> list[str | int]:
         """For the loader: a validation error's path, mapped back to the keys written in digests.yml
-        (a shorthand section `- chart: [...]` has no `panels` key)."""
-        if len(path) < 5 or path[0] != "digests" or path[2] != "sections":
+        (`channel:` is read as `channels`; a shorthand section `- chart: [...]` has no `panels` key)."""
+        if len(path) < 3 or path[0] != "digests":
             return list(path)
         try:
-            written = raw["digests"][path[1]]["sections"][path[3]]
+            written = raw["digests"][path[1]]
         except (KeyError, IndexError, TypeError):
             return list(path)
-        return [*path[:4], *shorthand_path(written, path[4:])]
+        if path[2] == "channels" and isinstance(written, dict) and "channel" in written:
+            single = not isinstance(written["channel"], list)
+            return [*path[:2], "channel", *([] if single else path[3:])]
+        if len(path) < 5 or path[2] != "sections":
+            return list(path)
+        try:
+            section = written["sections"][path[3]]
+        except (KeyError, IndexError, TypeError):
+            return list(path)
+        return [*path[:4], *shorthand_path(section, path[4:])]
 
     def enabled(self) -> list[DigestDefinition]:
         return [digest for digest in self.digests.values() if digest.enabled]

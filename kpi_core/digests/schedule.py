@@ -248,11 +248,17 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
     if isinstance(text, timedelta):
         return text
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return timedelta(seconds=text)
+        try:
+            return timedelta(seconds=text)
+        except (OverflowError, ValueError):  # inf, nan, 1e300
+            raise ValueError(f"{text!r} is not a duration (e.g. 6h, 30m, 1d)") from None
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not a duration (e.g. 6h, 30m, 1d)")
     cleaned = text.strip().lower().replace(" ", "")
     parts = re.findall(r"(\d+)(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)", cleaned)
     if not parts or "".join(a + b for a, b in parts) != cleaned:
         raise ValueError(f"{text!r} is not a duration (e.g. 6h, 30m, 1d, 1h30m)")
-    return timedelta(seconds=sum(int(n) * _UNITS[unit[0]] for n, unit in parts))
+    try:
+        return timedelta(seconds=sum(int(n) * _UNITS[unit[0]] for n, unit in parts))
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration (e.g. 6h, 30m, 1d)") from None

@@ -29,7 +29,7 @@ _WINDOW = re.compile(r"^(\d+[dwmy]|ytd|all)$", re.IGNORECASE)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     title: str | None = None
     # How the section was written, so reference errors point at the right YAML key (see yaml_path).

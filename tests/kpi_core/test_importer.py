@@ -147,11 +147,22 @@ def test_malformed_files_are_explained(
 def test_an_unreadable_file_is_an_error_not_a_traceback(
     sqlite_db: Database, config: AppConfig, tmp_path: Path
 ) -> None:
-    report = import_csv(tmp_path / "missing.csv", config, sqlite_db, now=NOW)
-    assert "cannot read the file" in str(report.errors[0])
+    missing = tmp_path / "missing.csv"
+    report = import_csv(missing, config, sqlite_db, now=NOW)
+    assert (report.errors, report.file_error, report.ok) == (
+        (),
+        f"cannot import {missing}: there is no such file",
+        False,
+    )
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"kpi,period,value\n\xff\xfe\x00")
-    assert "cannot read the file" in str(import_csv(binary, config, sqlite_db, now=NOW).errors[0])
+    assert import_csv(binary, config, sqlite_db, now=NOW).file_error == (
+        f"cannot import {binary}: it is not a UTF-8 text (CSV) file"
+    )
+    assert (
+        import_csv(tmp_path, config, sqlite_db, now=NOW).file_error
+        == f"cannot import {tmp_path}: it is a directory"
+    )
 
 
 def test_a_byte_order_mark_is_ignored(sqlite_db: Database, config: AppConfig, tmp_path: Path) -> None:

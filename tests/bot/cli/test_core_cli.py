@@ -117,9 +117,21 @@ def test_record_parses_values_replaces_and_recomputes(env: Path) -> None:
         (["record", "churn_rat", "2"], "No KPI called 'churn_rat'. Did you mean churn_rate?"),
         (["record", "churn_rate", "lots"], "churn_rate: 'lots' is not a number"),
         (["record", "churn_rate", "3,2"], "ambiguous"),
-        (["record", "mrr", "3.2%"], "comes from its sql source"),
+        (["record", "mrr", "1200"], "comes from its sql source"),
         (["record", "mrr", "3.2%", "--force"], "'3.2%' is a percentage, but mrr is measured in USD"),
         (["record", "churn_rate", "2", "--at", "next tuesday"], "is not an ISO 8601 date"),
+        # the value is judged first, whatever its source; --force never lets a bad value in
+        (["record", "mrr", "abc"], "mrr: 'abc' is not a number (nothing recorded)"),
+        (["record", "mrr", "abc", "--force"], "mrr: 'abc' is not a number (nothing recorded)"),
+        (
+            ["record", "churn_rate", "140%"],
+            "churn_rate: '140%' is above the highest value churn_rate can have (100)",
+        ),
+        (
+            ["record", "churn_rate", "-1"],
+            "churn_rate: '-1' is below the lowest value churn_rate can have (0)",
+        ),
+        (["import", "nosuch.csv"], "Error: cannot import nosuch.csv: there is no such file\n"),
     ],
 )
 def test_record_refuses_bad_input_with_a_message(env: Path, args: list[str], message: str) -> None:
@@ -145,7 +157,10 @@ def test_import_reports_bad_rows_and_keeps_good_ones(env: Path) -> None:
     dry = run("import", "values.csv", "--dry-run")
     assert "nothing written (dry run): 2 of 3 rows are good" in dry.stdout
     missing = run("import", "absent.csv")
-    assert missing.exit_code == 1 and "cannot read the file" in missing.stderr
+    assert (
+        missing.exit_code == 1
+        and missing.stderr == "Error: cannot import absent.csv: there is no such file\n"
+    )
 
 
 def test_show_prints_the_card_facts(env: Path) -> None:
@@ -260,3 +275,23 @@ def test_demo_prepares_everything_and_prints_the_executive_summary(demo_env: Pat
     assert re.search(r"refresh: (\d+) of \1 sources OK", out)
     again = run("demo", "--summary")
     assert "warehouse sqlite:///data/warehouse.db: current, reused" in again.output
+
+
+def test_a_rating_cannot_pass_its_scale(tmp_path: Path) -> None:
+    """The demo's employee satisfaction is scored out of 5: 7/5 is refused, 4.2/5 recorded."""
+    from tests.conftest import DEMO_CONFIG
+
+    database = f"sqlite:///{tmp_path / 'k.db'}"
+
+    def record(value: str) -> Result:
+        args = ["--config", str(DEMO_CONFIG), "record", "employee_satisfaction", value]
+        return CliRunner().invoke(cli, args, env={"DATABASE_URL": database}, obj={"clock": ManualClock(NOW)})
+
+    refused = record("7/5")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: employee_satisfaction: '7/5' is above the highest value employee_satisfaction can have "
+        "(5, its scale) (nothing recorded)\n"
+    )
+    recorded = record("4.2/5")
+    assert recorded.exit_code == 0 and "= 4.2/5" in recorded.stdout

@@ -62,3 +62,38 @@ def test_a_new_database_on_every_start(tmp_path: Path) -> None:
     ) as app:
         assert database.read_bytes().startswith(b"SQLite format 3")
         assert app.controller.background is None
+
+
+def test_the_commands_the_demo_suggests_show_the_pages_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's bot reads ./data/demo.db; the summary's `kpibot show` lines say so, and work."""
+    from bot.cli.demo_text import DEMO_DATABASE, render_demo_summary
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("KPIBOT_WAREHOUSE_URL", raising=False)
+    default = "sqlite:///data/kpibot.db"  # what a plain `kpibot show` reads
+    with start_demo(
+        config_dir=DEMO_CONFIG,
+        database_url=DEMO_DATABASE,
+        new_database=True,
+        port=0,
+        tick_interval=None,
+        background=False,
+    ) as app:
+        assert app.summary is not None
+        text = render_demo_summary(app.summary, cli_database_url=default)
+    [suggested] = [line.strip() for line in text.splitlines() if "kpibot show mrr" in line]
+    assert suggested.startswith(f"DATABASE_URL={DEMO_DATABASE} kpibot show mrr")
+    runner = CliRunner()
+    shown = runner.invoke(
+        cli, ["--config", str(DEMO_CONFIG), "show", "mrr"], env={"DATABASE_URL": DEMO_DATABASE}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "no data" not in shown.stdout and "$" in shown.stdout.splitlines()[1]
+    plain = runner.invoke(cli, ["--config", str(DEMO_CONFIG), "show", "mrr"])
+    assert plain.exit_code == 0 and "no data" in plain.stdout
+    assert f"The demo page's data is in {DEMO_DATABASE}: DATABASE_URL={DEMO_DATABASE} kpibot show --all" in (
+        plain.stderr
+    )

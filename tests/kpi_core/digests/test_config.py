@@ -150,7 +150,7 @@ def test_kpi_keys_cover_every_section_once() -> None:
         ({"timezone": "Mars/Olympus"}, "is not a timezone"),
         ({"channels": ["#ok", "#ok"]}, "listed twice"),
         ({"channels": ["not a channel!"]}, "is not a channel"),
-        ({"channels": []}, "at least 1"),
+        ({"channels": []}, "at least one channel"),
         ({"sections": []}, "at least one section"),
         ({"sections": [{"sparkles": ["mrr"]}]}, "unknown kind of section"),
         ({"sections": [{"movers": {"count": 0}}]}, "greater than or equal to 1"),
