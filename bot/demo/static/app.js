@@ -3,7 +3,7 @@
 import { patchList, threadEntries, timelineEntries } from "./messages.js";
 import { escapeHtml as esc } from "./mrkdwn.js";
 import { api, toast } from "./api.js";
-import { setupTour, showClock } from "./tour.js";
+import { setupTour, showAdvance, showClock } from "./tour.js";
 
 const $ = (selector) => document.querySelector(selector);
 const params = new URLSearchParams(location.search);
@@ -72,7 +72,13 @@ function renderSidebar() {
   $("#others").innerHTML = others.map((c) => item(c.id, `${ctx.userName(c.im_user)} ↔ kpibot`, { icon: `<span class="dm-avatar"></span>` })).join("");
 }
 
+function setDrawer(open) {
+  document.body.classList.toggle("drawer-open", open);
+  $("#drawer-toggle").setAttribute("aria-expanded", String(open));
+}
+
 async function selectChannel(id) {
+  setDrawer(false);
   S.current = id;
   S.thread = null;
   S.unread.delete(id);
@@ -239,6 +245,8 @@ function wireEvents() {
     if (event.target.matches("select[data-action-id]") && event.target.value) act(event.target);
   });
   $("#actas").addEventListener("change", (event) => actAs(event.target.value));
+  $("#drawer-toggle").addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
+  $("#scrim").addEventListener("click", () => setDrawer(false));
   const list = $("#messages");
   list.addEventListener("scroll", () => { pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 80; });
   list.addEventListener("load", () => { if (pinned) list.scrollTop = list.scrollHeight; }, true);
@@ -271,6 +279,7 @@ function connectEvents() {
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     if (event.kind === "clock" || event.kind === "hello") { showClock(event.now); return; }
+    if (event.kind === "advance") { showClock(event.now); showAdvance(event); return; }
     if (event.kind === "channel_created" || event.kind === "channel_changed" || event.kind === "user_added") {
       loadState().then(scheduleRefresh);
       return;
