@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,6 +14,8 @@ from bot.charts.pool import RenderPool
 from bot.listeners import actions, alerts, commands
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
+from bot.slack.installations import Installations
+from bot.slack.team_client import ContextExecutor, bind_team_token
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 
@@ -33,16 +34,29 @@ def create_app(
     Signature verification stays on in every mode: requests without a valid `X-Slack-Signature` get 401.
     """
     settings.require_slack(socket_mode=socket_mode)
-    client = client or make_client(settings)
+    installations = (
+        Installations.create(settings, engine=runtime.db.engine) if settings.oauth_enabled else None
+    )
+    if installations is None:
+        client = client or make_client(settings)
+        bolt_client = client
+    else:  # Bolt finds each request's token; our own calls go through a TeamClient
+        client = client or make_client(settings, home_token=installations.home_bot_token)
+        bolt_client = make_client(settings.model_copy(update={"slack_bot_token": ""}))
     app = App(
-        client=client,
+        client=bolt_client,
         signing_secret=settings.slack_signing_secret or None,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="kpibot-listener"),
+        # carries the request's workspace token into lazy listeners (see bot/slack/team_client.py)
+        listener_executor=ContextExecutor(max_workers=32, thread_name_prefix="kpibot-listener"),
         # the workspace may be offline at start (or be the local emulator starting up)
         token_verification_enabled=False,
         request_verification_enabled=True,
+        oauth_settings=installations.oauth_settings(settings) if installations is not None else None,
     )
+    if installations is not None:
+        app.middleware(bind_team_token)
+        app.enable_token_revocation_listeners()  # tokens_revoked, app_uninstalled: delete from the store
     charts = ChartCache(pool=RenderPool(settings.render_processes).start())
     answers = Answers(runtime=runtime, client=client, charts=charts)
     commands.register(app, answers)

@@ -25,6 +25,7 @@ from bot.sandbox.directory import IdFactory
 from bot.sandbox.endpoints import EndpointsMixin
 from bot.sandbox.http_server import EmulatorHTTPServer
 from bot.sandbox.limits import Fault, FaultInjector, RateLimit, RateLimiter
+from bot.sandbox.oauth import OAuthMixin
 from bot.sandbox.queries import ChannelSpec, QueriesMixin, UserSpec
 from bot.sandbox.recording import Call, Delivery
 from bot.sandbox.response_urls import ResponseUrls
@@ -49,7 +50,7 @@ def as_seconds(clock: Any) -> Callable[[], float]:
     raise TypeError("clock must be a callable returning seconds or an object with now() -> datetime")
 
 
-class SlackEmulator(SocketModeMixin, EndpointsMixin, QueriesMixin, SendingMixin):
+class SlackEmulator(SocketModeMixin, OAuthMixin, EndpointsMixin, QueriesMixin, SendingMixin):
     """The local Slack. See the module docstring; docs/architecture.md places it in bot/sandbox/."""
 
     def __init__(

@@ -42,6 +42,11 @@ class EndpointsMixin:
     def _ws(self, team: str | None) -> Workspace:
         raise NotImplementedError
 
+    def oauth_api_reply(
+        self, method: str, args: dict[str, Any], token: str | None, call: Call
+    ) -> Reply | None:
+        raise NotImplementedError
+
     def handle_api(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
         with self._lock:
             call = Call(method=method, args=_decoded(args), time=self.now())
@@ -60,6 +65,9 @@ class EndpointsMixin:
         socket_reply = self.socket_api_reply(method, token, call)  # apps.connections.open, app tokens
         if socket_reply is not None:
             return socket_reply
+        oauth_reply = self.oauth_api_reply(method, args, token, call)  # oauth.v2.access, revoked tokens
+        if oauth_reply is not None:
+            return oauth_reply
         handler = METHODS.get(method)
         if handler is None:
             return Reply(body={"ok": False, "error": "unknown_method", "req_method": method})

@@ -51,3 +51,13 @@ def test_manifest_scopes_are_exactly_the_ones_the_code_uses() -> None:
     for scope, pattern in needed_by.items():
         if pattern:
             assert re.search(pattern, source), f"{scope} is declared but nothing calls {pattern}"
+
+
+def test_oauth_installs_ask_for_the_manifests_scopes() -> None:
+    from bot.slack.installations import BOT_SCOPES
+
+    manifest = load_manifest()
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+    assert all(url.endswith("/slack/oauth_redirect") for url in manifest["oauth_config"]["redirect_urls"])
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_uninstalled", "tokens_revoked"} <= events
