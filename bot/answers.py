@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
@@ -44,6 +44,7 @@ class Answers:
     charts: ChartCache = field(default_factory=ChartCache)
     extra_verbs: dict[str, VerbHandler] = field(default_factory=dict)
     alerts: AlertLines | None = None  # set by bot.listeners.alerts.register
+    home: Any = None  # bot.home.HomeTabs, set by bot.listeners.home.register
 
     def __post_init__(self) -> None:
         self.directory = UserDirectory(self.client)

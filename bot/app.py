@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.answers import Answers
 from bot.charts import ChartCache
 from bot.charts.pool import RenderPool
-from bot.listeners import actions, alerts, commands
+from bot.listeners import actions, alerts, commands, home
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
 from bot.slack.installations import Installations
@@ -62,6 +62,7 @@ def create_app(
     commands.register(app, answers)
     actions.register(app, answers)
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
+    home.register(app, answers)  # the App Home tab; sets answers.home
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:

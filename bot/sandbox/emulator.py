@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from bot.sandbox.api_views import ViewsMixin
 from bot.sandbox.directory import IdFactory
 from bot.sandbox.endpoints import EndpointsMixin
 from bot.sandbox.http_server import EmulatorHTTPServer
@@ -50,7 +51,7 @@ def as_seconds(clock: Any) -> Callable[[], float]:
     raise TypeError("clock must be a callable returning seconds or an object with now() -> datetime")
 
 
-class SlackEmulator(SocketModeMixin, OAuthMixin, EndpointsMixin, QueriesMixin, SendingMixin):
+class SlackEmulator(SocketModeMixin, OAuthMixin, ViewsMixin, EndpointsMixin, QueriesMixin, SendingMixin):
     """The local Slack. See the module docstring; docs/architecture.md places it in bot/sandbox/."""
 
     def __init__(

@@ -15,6 +15,7 @@ from bot.sandbox.api_common import ApiCall, Handler
 from bot.sandbox.api_conversations import METHODS as CONVERSATION_METHODS
 from bot.sandbox.api_files import METHODS as FILE_METHODS
 from bot.sandbox.api_files import receive_upload
+from bot.sandbox.api_views import METHODS as VIEW_METHODS
 from bot.sandbox.http_server import Reply
 from bot.sandbox.limits import Fault, FaultInjector, RateLimiter
 from bot.sandbox.recording import Call
@@ -22,7 +23,7 @@ from bot.sandbox.response_urls import ResponseUrls
 from bot.sandbox.state import MethodError
 from bot.sandbox.workspace import Workspace
 
-METHODS: dict[str, Handler] = {**CHAT_METHODS, **CONVERSATION_METHODS, **FILE_METHODS}
+METHODS: dict[str, Handler] = {**CHAT_METHODS, **CONVERSATION_METHODS, **FILE_METHODS, **VIEW_METHODS}
 JSON_ARGS = ("blocks", "attachments", "files", "metadata")
 
 

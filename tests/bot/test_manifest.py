@@ -61,3 +61,11 @@ def test_oauth_installs_ask_for_the_manifests_scopes() -> None:
     assert all(url.endswith("/slack/oauth_redirect") for url in manifest["oauth_config"]["redirect_urls"])
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_uninstalled", "tokens_revoked"} <= events
+
+
+def test_the_home_tab_is_on_and_its_event_subscribed() -> None:
+    manifest = load_manifest()
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    source = "\n".join(p.read_text() for p in Path(REPO / "bot").rglob("*.py") if "sandbox" not in p.parts)
+    assert re.search(r"views_publish", source) and re.search(r'"app_home_opened"', source)
