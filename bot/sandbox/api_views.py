@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import secrets
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlencode
 
 from bot.sandbox.api_common import ApiCall, Handler
 from bot.sandbox.blocks_check import check_blocks
+from bot.sandbox.interactions import build_action, find_element
 from bot.sandbox.recording import Delivery
-from bot.sandbox.state import MethodError
+from bot.sandbox.state import EmulatorError, MethodError
 from bot.sandbox.workspace import Workspace
 
 VIEW_BLOCKS = 100
@@ -116,4 +118,53 @@ class ViewsMixin:
             event["view"] = view
         send_event = cast(Any, self).send_event  # SendingMixin's
         delivery: Delivery = send_event(event, team=ws.team_id)
+        return delivery
+
+    def click_home(
+        self,
+        *,
+        user: str,
+        action_id: str,
+        value: str | None = None,
+        selected: Any = None,
+        block_id: str | None = None,
+        team: str | None = None,
+    ) -> Delivery:
+        """`user` clicks an element of their Home tab: signed `block_actions` from a view (no
+        response_url: the app answers by updating the view or posting)."""
+        emulator = cast(Any, self)
+        with self._lock:
+            ws = self._ws(team)
+            usr = ws.user(user)
+            view = ws.__dict__.get("home_views", {}).get(usr.id)
+            if view is None:
+                raise EmulatorError(f"{usr.name} has no Home tab to click in")
+            found_block, element = find_element(
+                view["blocks"], action_id=action_id, block_id=block_id, value=value
+            )
+            action = build_action(
+                element, block_id=found_block, action_ts=f"{emulator.now():.6f}", selected=selected
+            )
+            payload = {
+                "type": "block_actions",
+                "token": emulator.verification_token,
+                "user": {"id": usr.id, "username": usr.name, "name": usr.name, "team_id": ws.team_id},
+                "api_app_id": ws.app_id,
+                "team": {"id": ws.team_id, "domain": ws.domain},
+                "container": {"type": "view", "view_id": view["id"]},
+                "trigger_id": emulator._trigger_id(ws),
+                "view": view,
+                "actions": [action],
+                "is_enterprise_install": False,
+                "enterprise": None,
+            }
+        delivery: Delivery = emulator._deliver(
+            "block_actions",
+            urlencode({"payload": json.dumps(payload)}),
+            payload,
+            app_url=None,
+            forge=False,
+            skew=0,
+            team=ws.team_id,
+        )
         return delivery

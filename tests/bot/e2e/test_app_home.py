@@ -72,3 +72,37 @@ def test_home_shows_owned_kpis_and_is_refreshed_after_an_alert(
     background.tick()
     assert len(stack.emulator.calls_to("views.publish", ok=True)) == published + 2
     assert "9.5%" in home_text(stack.emulator.home_view(stack.user("head-of-cs")))
+
+
+def test_acknowledge_from_the_home_tab(stack: SandboxStack, clock: ManualClock) -> None:
+    background = build_background(stack.runtime, client=stack.app.client, answers=stack.answers)
+    open_home(stack, "head-of-cs")
+    clock.advance(seconds=60)
+    record(stack, "monthly_churn_rate", 9.0)
+    background.tick()
+    view = stack.emulator.home_view(stack.user("head-of-cs"))
+    ack = next(
+        e
+        for b in view["blocks"]  # type: ignore[index]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("kpibot:alert_ack")
+    )
+    delivery = stack.emulator.click_home(user=stack.user("head-of-cs"), action_id=ack["action_id"])
+    assert delivery.status == 200, delivery
+    stack.answers.alerts.wait_handled(1, timeout=20)  # type: ignore[union-attr]
+    clock.advance(seconds=60)
+    background.tick()  # the channel copies update; the Home shows who acknowledged
+    text = home_text(stack.emulator.home_view(stack.user("head-of-cs")))
+    assert "Acknowledged by" in text and f'"{ack["action_id"]}"' not in text  # no longer to acknowledge
+
+
+def test_dashboard_quick_action_posts_to_the_persons_dm(stack: SandboxStack) -> None:
+    open_home(stack, "dana")
+    delivery = stack.emulator.click_home(user=stack.user("dana"), action_id="kpibot:home_dashboard")
+    assert delivery.status == 200, delivery
+    dm = stack.emulator.wait_for(lambda: stack.emulator.im_channel(stack.user("dana")), timeout=20)
+    [dashboard] = stack.emulator.wait_for(
+        lambda: [m for m in stack.emulator.messages(dm.id) if m.blocks] or None, timeout=20
+    )
+    assert dashboard.blocks[0]["type"] == "header" and "image" in {b["type"] for b in dashboard.blocks}
