@@ -47,7 +47,10 @@ class HomeContent:
 
 def build_home(content: HomeContent) -> dict[str, Any]:
     """The `home` view for views.publish."""
-    blocks: list[Block] = [header(clip(f"Hi {content.person}", 150))]
+    blocks: list[Block] = [
+        header("Your kpibot"),
+        section(f"Hi {content.person}: your KPIs, the alerts that need you, and when the digests arrive."),
+    ]
     blocks += _kpi_blocks(content)
     blocks += [divider(), header("Open alerts on your KPIs"), *_alert_blocks(content)]
     blocks += [divider(), header("Digests"), *_digest_blocks(content.digests)]

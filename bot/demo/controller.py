@@ -230,6 +230,55 @@ class DemoController:
             raise DemoError(str(error)) from None
         return _delivered(delivery, "click")
 
+    # ------------------------------------------------------------------ the App Home tab
+    def open_home(self, user: str) -> dict[str, Any]:
+        """`user` opens kpibot's Home tab: Slack sends app_home_opened and the bot publishes the view."""
+        try:
+            before = self.emulator.home_view(user)
+            delivery = self.emulator.open_home(user)
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        _delivered(delivery, "opening the Home tab")
+        old = before["hash"] if before else None
+        return dict(
+            self.emulator.wait_for(
+                lambda: (v := self.emulator.home_view(user)) and v["hash"] != old and v, timeout=30
+            )
+        )
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        try:
+            return self.emulator.home_view(user)
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+
+    def click_home(
+        self,
+        *,
+        user: str,
+        action_id: str,
+        value: str | None = None,
+        selected: Any = None,
+        block_id: str | None = None,
+    ) -> Outcome:
+        """`user` clicks in their Home tab; alert buttons act at once, then the Home follows."""
+        alerts = self.stack.answers.alerts
+        before = getattr(alerts, "handled_count", None)  # SlackAlertJobs: alert actions finished so far
+        try:
+            delivery = self.emulator.click_home(
+                user=user, action_id=action_id, value=value, selected=selected, block_id=block_id
+            )
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        outcome = _delivered(delivery, "click")
+        if isinstance(before, int) and action_id.startswith("kpibot:alert_"):
+            alerts.wait_handled(before + 1, timeout=30)  # type: ignore[union-attr]
+            self.tick()  # deliver the message updates now, as the ticker would in a moment
+            home = self.stack.answers.home
+            if home is not None:
+                home.publish(self.emulator.user(user).id, force=True)
+        return outcome
+
     def open_dm(self, user: str) -> str:
         """The bot's DM with `user` (opened through conversations.open, as the bot would)."""
         try:

@@ -151,3 +151,40 @@ def test_phone_advance_shows_what_happened(open_screen: Opener) -> None:
     assert_top_bar_clear(page)
     page.click("#report-close")
     expect(report).to_be_hidden()
+
+
+def record_churn(page: Page, value: str) -> None:
+    page.click("#record-open")
+    page.select_option("#record-kpi", "monthly_churn_rate")
+    page.fill("#record-value", value)
+    page.click("#record-form button[type=submit]")
+    expect(page.locator("#toast")).to_contain_text("Recorded Monthly Churn Rate")
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), [SCREENS[1], SCREENS[2]])
+def test_home_tab_shows_the_owners_kpis_and_acknowledges_an_alert(
+    open_screen: Opener, demo: DemoApp, viewport: dict[str, int], scheme: str
+) -> None:
+    page = open_screen(viewport, scheme)
+    record_churn(page, "9%")
+    page.select_option("#actas", demo.stack.user("head-of-cs"))
+    if viewport is PHONE:
+        page.click("#drawer-toggle")
+    page.click("[data-home]")
+    home = page.locator("[data-home-view]")
+    expect(home.locator(".b-header").first).to_have_text("Your kpibot")
+    expect(home).to_contain_text("Your KPIs")
+    expect(home).to_contain_text("Monthly Churn Rate")
+    alert = home.locator(".b-section", has_text="Churn Rate Spike")
+    expect(alert).to_be_visible()
+    assert_top_bar_clear(page)
+    shoot(page, f"home-{'phone' if viewport is PHONE else 'desktop'}-{scheme}")
+    home.locator("button.btn[data-action-id^='kpibot:alert_ack']").first.click()
+    expect(home).to_contain_text("Acknowledged by")
+
+
+def test_home_tab_for_someone_who_owns_nothing(open_screen: Opener) -> None:
+    page = open_screen(DESKTOP, "light")
+    page.click("[data-home]")
+    expect(page.locator("[data-home-view]")).to_contain_text("You own no KPIs")
+    expect(page.locator(".composer-wrap")).to_be_hidden()
