@@ -53,6 +53,11 @@ class Settings(BaseSettings):
             )
             if value == ""
         ]
+        if oauth and socket_mode:
+            raise SettingsError(
+                "installing from a link (SLACK_CLIENT_ID) needs HTTP mode for /slack/install: "
+                "unset SLACK_APP_TOKEN"
+            )
         if missing:
             raise SettingsError(
                 "missing setting(s): " + ", ".join(missing) + " (set them in the environment or in .env)"

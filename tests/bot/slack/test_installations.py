@@ -49,3 +49,19 @@ def test_install_states_are_used_once(db: Database) -> None:
     assert states.consume(state) is True
     assert states.consume(state) is False
     assert states.consume("forged") is False
+
+
+def test_oauth_settings_need_the_secret_not_the_bot_token() -> None:
+    import pytest
+
+    from kpi_core.settings import SettingsError
+
+    Settings(SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s", SLACK_SIGNING_SECRET="x").require_slack()
+    with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET"):
+        Settings(SLACK_CLIENT_ID="1.2", SLACK_SIGNING_SECRET="x").require_slack()
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+        Settings(SLACK_SIGNING_SECRET="x").require_slack()
+    with pytest.raises(SettingsError, match="needs HTTP mode"):
+        Settings(SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s", SLACK_APP_TOKEN="xapp").require_slack(
+            socket_mode=True
+        )
