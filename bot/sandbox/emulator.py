@@ -7,6 +7,8 @@
         assert emu.messages("kpi-daily")[0].text == "hi"
 
 Socket Mode: `SlackEmulator(app_token="xapp-...")` turns it on; see socket_mode.py.
+OAuth v2 installs: `enable_oauth(...)`, `approve_install(...)`, `uninstall(team=...)`; see oauth.py.
+App Home: `open_home(user)`, `home_view(user)`, `click_home(user=..., action_id=...)`; see api_views.py.
 
 Time: `clock` (seconds, or a kpi_core Clock such as ManualClock) drives message timestamps, rate limits and
 response_url expiry; default time.time. Request signatures use `signing_clock` (default time.time) because
