@@ -171,6 +171,8 @@ def test_home_tab_shows_the_owners_kpis_and_acknowledges_an_alert(
     if viewport is PHONE:
         page.click("#drawer-toggle")
     page.click("[data-home]")
+    if viewport is PHONE:  # choosing Home closes the drawer (it slides out)
+        page.wait_for_function("document.querySelector('#sidebar').getBoundingClientRect().right <= 0")
     home = page.locator("[data-home-view]")
     expect(home.locator(".b-header").first).to_have_text("Your kpibot")
     expect(home).to_contain_text("Your KPIs")
