@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
@@ -43,6 +43,7 @@ class Answers:
     extra_verbs: dict[str, VerbHandler] = field(default_factory=dict)
     alerts: AlertLines | None = None  # set by bot.listeners.alerts.register
     shared: SharedFiles = field(default_factory=SharedFiles)  # chart file ids by chart key and channel
+    home: Any = None  # bot.home.HomeTabs, set by bot.listeners.home.register
 
     def __post_init__(self) -> None:
         self.directory = UserDirectory(self.client)

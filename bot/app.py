@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot import analytics_answers
 from bot.answers import Answers
 from bot.charts import ChartCache
 from bot.charts.pool import RenderPool
-from bot.listeners import actions, alerts, commands
+from bot.listeners import actions, alerts, commands, home
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
+from bot.slack.installations import Installations
+from bot.slack.team_client import ContextExecutor, bind_team_token
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 
@@ -34,14 +36,30 @@ def create_app(
     Signature verification stays on in every mode: requests without a valid `X-Slack-Signature` get 401.
     """
     settings.require_slack(socket_mode=socket_mode)
-    client = client or make_client(settings)
-    app = new_bolt_app(client=client, signing_secret=settings.slack_signing_secret or None)
+    installations = (
+        Installations.create(settings, engine=runtime.db.engine) if settings.oauth_enabled else None
+    )
+    if installations is None:
+        client = client or make_client(settings)
+        bolt_client = client
+    else:  # Bolt finds each request's token; our own calls go through a TeamClient
+        client = client or make_client(settings, home_token=installations.home_bot_token)
+        bolt_client = make_client(settings.model_copy(update={"slack_bot_token": ""}))
+    app = new_bolt_app(
+        client=bolt_client,
+        signing_secret=settings.slack_signing_secret or None,
+        oauth_settings=installations.oauth_settings(settings) if installations is not None else None,
+    )
+    if installations is not None:
+        app.middleware(bind_team_token)
+        app.enable_token_revocation_listeners()  # tokens_revoked, app_uninstalled: delete from the store
     charts = ChartCache(pool=RenderPool(settings.render_processes).start())
     answers = Answers(runtime=runtime, client=client, charts=charts)
     commands.register(app, answers)
     actions.register(app, answers)
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
     analytics_answers.register(answers)  # /kpi cohorts, at-risk, health, stage, dashboard <role>
+    home.register(app, answers)  # the App Home tab; sets answers.home
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
@@ -54,7 +72,9 @@ def create_app(
     return app, answers
 
 
-def new_bolt_app(*, client: WebClient, signing_secret: str | None) -> App:
+def new_bolt_app(
+    *, client: WebClient, signing_secret: str | None, oauth_settings: OAuthSettings | None = None
+) -> App:
     """The Bolt app kpibot's listeners are registered on (also the no-op floor of benchmarks/).
 
     Every listener's ack function only acks; the work is in lazy listeners. So acks run inline on the
@@ -65,8 +85,10 @@ def new_bolt_app(*, client: WebClient, signing_secret: str | None) -> App:
         client=client,
         signing_secret=signing_secret,
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="kpibot-listener"),
+        # carries the request's workspace token into lazy listeners (see bot/slack/team_client.py)
+        listener_executor=ContextExecutor(max_workers=32, thread_name_prefix="kpibot-listener"),
         # the workspace may be offline at start (or be the local emulator starting up)
         token_verification_enabled=False,
         request_verification_enabled=True,
+        oauth_settings=oauth_settings,
     )

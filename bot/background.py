@@ -35,6 +35,10 @@ def build_background(
     )
     if alerts is None and answers is not None and hasattr(answers.alerts, "tick"):
         alerts = cast(AlertJobs, answers.alerts)  # the app's alert jobs (bot.listeners.alerts.register)
+    if alerts is not None and answers is not None and answers.home is not None:
+        from bot.home import HomeRefreshingAlerts
+
+        alerts = HomeRefreshingAlerts(alerts, answers.home)  # Home tabs follow what the alerts change
     return Background.create(runtime, post_digest=poster, alerts=alerts)
 
 

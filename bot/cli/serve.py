@@ -42,7 +42,8 @@ def register(cli: click.Group) -> None:
         if not no_scheduler:
             from bot.background import start_background
 
-            background = start_background(runtime, client=app.client, answers=answers)
+            # answers.client: with OAuth installs it posts with the home workspace's token
+            background = start_background(runtime, client=answers.client, answers=answers)
         # SIGTERM (systemd, Kubernetes) stops like Ctrl-C: the finally below stops the scheduler and the
         # chart workers instead of leaving them orphaned.
         signal.signal(signal.SIGTERM, _exit_on_signal)

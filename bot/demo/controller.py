@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.demo.events import EventHub
+from bot.demo.report import AlertActivity, describe_alerts, describe_runs
 from bot.sandbox import Delivery, EmulatorError
 from bot.sandbox.stack import SandboxStack
 from kpi_core.catalog import UnknownKpiError
@@ -31,6 +32,8 @@ from kpi_core.format import format_kpi_value
 from kpi_core.importer import ValueParseError, parse_value
 from kpi_core.periods import period_label
 from kpi_core.sources import recompute_formulas
+from scheduling.jobs import RunResult
+from scheduling.ledger import DigestLedger
 from scheduling.triggers import digest_trigger, fire_times
 
 log = logging.getLogger(__name__)
@@ -92,22 +95,25 @@ class DemoController:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def tick(self) -> None:
-        """Run the background work due at the clock's now (digests, alert evaluation and delivery)."""
+    def tick(self) -> list[RunResult]:
+        """Run the background work due at the clock's now (digests, alert evaluation and delivery);
+        returns the digest runs it made."""
         if self.background is None:
-            return
+            return []
         with self._time:
             try:
-                self.background.tick()
+                results = self.background.tick()
             except Exception:  # the demo keeps running; the log says what broke
                 log.exception("background tick failed at %s", self.clock.now().isoformat())
+                return []
+        return [r for r in results if isinstance(r, RunResult)] if isinstance(results, list) else []
 
-    def move_clock(self, delta: timedelta) -> None:
+    def move_clock(self, delta: timedelta) -> list[RunResult]:
         """Move the clock by `delta` (real time passing) and run what became due."""
         with self._time:
             self.clock.advance(seconds=delta.total_seconds())
             self.hub.publish("clock", now=self.now().isoformat())
-            self.tick()
+            return self.tick()
 
     def advance(self, *, hours: float) -> Outcome:
         """Jump ahead in steps (15 min up to a day, else 1 h), ticking after each step, and stopping exactly
@@ -116,13 +122,32 @@ class DemoController:
             raise DemoError(f"advance by more than 0 and at most {MAX_ADVANCE.days} days")
         total = timedelta(hours=hours)
         started = time.monotonic()
+        results: list[RunResult] = []
         with self._time:
             start = self.now()
             triggers = [digest_trigger(d) for d in self.stack.runtime.config.digests.enabled()]
-            for stop in waypoints(start, total, triggers=triggers):
-                self.move_clock(stop - self.now())
+            stops = waypoints(start, total, triggers=triggers)
+            for done, stop in enumerate(stops, start=1):
+                results += self.move_clock(stop - self.now())
+                self.hub.publish("advance", now=self.now().isoformat(), done=done, total=len(stops))
+            lines = self.explain(results, start=start)
         log.info("advanced %s in %.1fs", total, time.monotonic() - started)
-        return Outcome(f"Clock advanced by {_span(total)}", {"now": self.now().isoformat()})
+        message = f"Clock advanced by {_span(total)}"
+        return Outcome(message, {"now": self.now().isoformat(), "report": lines})
+
+    def explain(self, results: Sequence[RunResult], *, start: datetime) -> list[str]:
+        """What fired and what was skipped (and why) since `start`, for the page."""
+        config = self.stack.runtime.config
+        digests = config.digests.digests
+        ledger = DigestLedger(self.stack.runtime.db)
+        lines = describe_runs(
+            results,
+            titles={name: d.title or f"{name} digest" for name, d in digests.items()},
+            since=lambda r: ledger.last_posted_at(r.digest, excluding=r.period_key),
+            timezones={name: d.timezone for name, d in digests.items()},
+        )
+        lines += describe_alerts(alert_activity(self.stack.answers.alerts, since=start))
+        return lines or ["Nothing was due: no digest time and no alert change in that span"]
 
     # ------------------------------------------------------------------ tour controls
     def post_digest(self, name: str) -> Outcome:
@@ -134,6 +159,8 @@ class DemoController:
             raise DemoError(f"no digest called {name!r} (digests: {known})")
         with self._time:
             result = self.background.post_digest_now(name, force=True)
+        if result is None:
+            raise DemoError(f"the {name} digest has no period yet: its first time is still to come")
         outcome = getattr(result, "outcome", "posted")
         detail = getattr(result, "detail", "")
         message = f"The {name} digest: {outcome}" + (f" ({detail})" if detail else "")
@@ -203,6 +230,55 @@ class DemoController:
             raise DemoError(str(error)) from None
         return _delivered(delivery, "click")
 
+    # ------------------------------------------------------------------ the App Home tab
+    def open_home(self, user: str) -> dict[str, Any]:
+        """`user` opens kpibot's Home tab: Slack sends app_home_opened and the bot publishes the view."""
+        try:
+            before = self.emulator.home_view(user)
+            delivery = self.emulator.open_home(user)
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        _delivered(delivery, "opening the Home tab")
+        old = before["hash"] if before else None
+        return dict(
+            self.emulator.wait_for(
+                lambda: (v := self.emulator.home_view(user)) and v["hash"] != old and v, timeout=30
+            )
+        )
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        try:
+            return self.emulator.home_view(user)
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+
+    def click_home(
+        self,
+        *,
+        user: str,
+        action_id: str,
+        value: str | None = None,
+        selected: Any = None,
+        block_id: str | None = None,
+    ) -> Outcome:
+        """`user` clicks in their Home tab; alert buttons act at once, then the Home follows."""
+        alerts = self.stack.answers.alerts
+        before = getattr(alerts, "handled_count", None)  # SlackAlertJobs: alert actions finished so far
+        try:
+            delivery = self.emulator.click_home(
+                user=user, action_id=action_id, value=value, selected=selected, block_id=block_id
+            )
+        except EmulatorError as error:
+            raise DemoError(str(error)) from None
+        outcome = _delivered(delivery, "click")
+        if isinstance(before, int) and action_id.startswith("kpibot:alert_"):
+            alerts.wait_handled(before + 1, timeout=30)  # type: ignore[union-attr]
+            self.tick()  # deliver the message updates now, as the ticker would in a moment
+            home = self.stack.answers.home
+            if home is not None:
+                home.publish(self.emulator.user(user).id, force=True)
+        return outcome
+
     def open_dm(self, user: str) -> str:
         """The bot's DM with `user` (opened through conversations.open, as the bot would)."""
         try:
@@ -211,6 +287,27 @@ class DemoController:
             raise DemoError(str(error)) from None
         response = self.stack.app.client.conversations_open(users=uid)
         return str(response["channel"]["id"])
+
+
+def alert_activity(alerts: object, *, since: datetime) -> AlertActivity:
+    """Alert notifications created at or after `since` (the outbox of the bot's alert jobs)."""
+    store = getattr(alerts, "store", None)
+    if store is None:
+        return AlertActivity()
+    rows = [row for row in store.outbox() if row.created_at >= since and row.destination != "digest"]
+    names: dict[int, str] = {}
+
+    def name(incident_id: int) -> str:
+        if incident_id not in names:
+            incident = store.get(incident_id)
+            names[incident_id] = incident.rule_name if incident is not None else f"alert {incident_id}"
+        return names[incident_id]
+
+    fired = tuple(name(r.incident_id) for r in rows if r.reason == "fired")
+    resolved = tuple(name(r.incident_id) for r in rows if r.reason == "resolved")
+    repeats = sum(1 for r in rows if r.reason == "repeat")
+    other = len(rows) - len(fired) - len(resolved) - repeats
+    return AlertActivity(fired=fired, resolved=resolved, repeats=repeats, other=other)
 
 
 def _delivered(delivery: Delivery, what: str) -> Outcome:

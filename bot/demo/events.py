@@ -33,6 +33,7 @@ PAGE_KINDS = frozenset(
         "channel_created",
         "channel_changed",
         "user_added",
+        "home_published",
     }
 )
 QUEUE_SIZE = 500

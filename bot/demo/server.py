@@ -8,6 +8,8 @@
     POST /api/command {user, channel, text}       /kpi ..., signed, to the bot
     POST /api/click {user, channel, ts, action_id, value?, selected?, block_id?}
     POST /api/advance {hours}  POST /api/digest {name}  POST /api/record {kpi, value}  POST /api/dm {user}
+    GET  /api/home?user=U..    POST /api/home {user} (opens the Home tab)
+    POST /api/home/click {user, action_id, value?, selected?, block_id?}
 
 POSTs must be JSON (a cross-site form cannot send that without a preflight this server never grants),
 and the Host header must name this server, so other sites cannot drive the demo.
@@ -81,6 +83,8 @@ class DemoHandler(BaseHTTPRequestHandler):
                     self.controller, channel=query.get("channel", ""), viewer=query.get("viewer") or None
                 )
             )
+        elif path == "/api/home":
+            self._guarded(lambda: {"ok": True, "view": self.controller.home_view(query.get("user", ""))})
         elif path == "/api/events":
             self._events()
         elif path.startswith("/files/"):
@@ -113,6 +117,14 @@ class DemoHandler(BaseHTTPRequestHandler):
             "/api/digest": lambda: controller.post_digest(_text(body, "name")),
             "/api/record": lambda: controller.record(_text(body, "kpi"), _text(body, "value")),
             "/api/dm": lambda: Outcome("ok", {"channel": controller.open_dm(_text(body, "user"))}),
+            "/api/home": lambda: Outcome("ok", {"view": controller.open_home(_text(body, "user"))}),
+            "/api/home/click": lambda: controller.click_home(
+                user=_text(body, "user"),
+                action_id=_text(body, "action_id"),
+                value=body.get("value"),
+                selected=body.get("selected"),
+                block_id=body.get("block_id"),
+            ),
         }
         if path not in routes:
             self._error(HTTPStatus.NOT_FOUND, "not found")

@@ -7,6 +7,8 @@
         assert emu.messages("kpi-daily")[0].text == "hi"
 
 Socket Mode: `SlackEmulator(app_token="xapp-...")` turns it on; see socket_mode.py.
+OAuth v2 installs: `enable_oauth(...)`, `approve_install(...)`, `uninstall(team=...)`; see oauth.py.
+App Home: `open_home(user)`, `home_view(user)`, `click_home(user=..., action_id=...)`; see api_views.py.
 
 Time: `clock` (seconds, or a kpi_core Clock such as ManualClock) drives message timestamps, rate limits and
 response_url expiry; default time.time. Request signatures use `signing_clock` (default time.time) because
@@ -21,10 +23,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from bot.sandbox.api_views import ViewsMixin
 from bot.sandbox.directory import IdFactory
 from bot.sandbox.endpoints import EndpointsMixin
 from bot.sandbox.http_server import EmulatorHTTPServer
 from bot.sandbox.limits import Fault, FaultInjector, RateLimit, RateLimiter
+from bot.sandbox.oauth import OAuthMixin
 from bot.sandbox.queries import ChannelSpec, QueriesMixin, UserSpec
 from bot.sandbox.recording import Call, Delivery
 from bot.sandbox.response_urls import ResponseUrls
@@ -49,7 +53,7 @@ def as_seconds(clock: Any) -> Callable[[], float]:
     raise TypeError("clock must be a callable returning seconds or an object with now() -> datetime")
 
 
-class SlackEmulator(SocketModeMixin, EndpointsMixin, QueriesMixin, SendingMixin):
+class SlackEmulator(SocketModeMixin, OAuthMixin, ViewsMixin, EndpointsMixin, QueriesMixin, SendingMixin):
     """The local Slack. See the module docstring; docs/architecture.md places it in bot/sandbox/."""
 
     def __init__(

@@ -15,6 +15,7 @@ from bot.sandbox.api_common import ApiCall, Handler
 from bot.sandbox.api_conversations import METHODS as CONVERSATION_METHODS
 from bot.sandbox.api_files import METHODS as FILE_METHODS
 from bot.sandbox.api_files import receive_upload
+from bot.sandbox.api_views import METHODS as VIEW_METHODS
 from bot.sandbox.http_server import Reply
 from bot.sandbox.limits import Fault, FaultInjector, RateLimiter
 from bot.sandbox.recording import Call
@@ -22,7 +23,7 @@ from bot.sandbox.response_urls import ResponseUrls
 from bot.sandbox.state import MethodError
 from bot.sandbox.workspace import Workspace
 
-METHODS: dict[str, Handler] = {**CHAT_METHODS, **CONVERSATION_METHODS, **FILE_METHODS}
+METHODS: dict[str, Handler] = {**CHAT_METHODS, **CONVERSATION_METHODS, **FILE_METHODS, **VIEW_METHODS}
 JSON_ARGS = ("blocks", "attachments", "files", "metadata")
 
 
@@ -40,6 +41,11 @@ class EndpointsMixin:
         raise NotImplementedError
 
     def _ws(self, team: str | None) -> Workspace:
+        raise NotImplementedError
+
+    def oauth_api_reply(
+        self, method: str, args: dict[str, Any], token: str | None, call: Call
+    ) -> Reply | None:
         raise NotImplementedError
 
     def handle_api(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
@@ -60,6 +66,9 @@ class EndpointsMixin:
         socket_reply = self.socket_api_reply(method, token, call)  # apps.connections.open, app tokens
         if socket_reply is not None:
             return socket_reply
+        oauth_reply = self.oauth_api_reply(method, args, token, call)  # oauth.v2.access, revoked tokens
+        if oauth_reply is not None:
+            return oauth_reply
         handler = METHODS.get(method)
         if handler is None:
             return Reply(body={"ok": False, "error": "unknown_method", "req_method": method})

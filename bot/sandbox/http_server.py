@@ -9,6 +9,7 @@ Routes:  POST|GET /api/<method>         the Web API (what SLACK_API_URL points a
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from dataclasses import dataclass, field
@@ -136,6 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if auth.lower().startswith("bearer "):
             return auth[7:].strip() or None
+        if auth.lower().startswith("basic "):  # oauth.v2.access: the app's client id and secret
+            client_id, _, secret = base64.b64decode(auth[6:].strip()).decode(errors="replace").partition(":")
+            args.setdefault("client_id", client_id)
+            args.setdefault("client_secret", secret)
         token = args.pop("token", None)
         return None if is_json or not isinstance(token, str) else token
 

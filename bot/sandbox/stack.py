@@ -74,17 +74,18 @@ class SandboxStack:
             rate_limits=rate_limits,
             app_token=APP_TOKEN if socket_mode else None,
         ).start()
-        settings = Settings(
-            SLACK_API_URL=emulator.api_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET="" if socket_mode else SIGNING_SECRET,  # Socket Mode needs no signing
-            SLACK_APP_TOKEN=APP_TOKEN if socket_mode else "",
-            DATABASE_URL=database_url,
-            KPIBOT_CONFIG=Path(config_dir),
-            KPIBOT_TIMEZONE=timezone,
+        values: dict[str, Any] = {
+            "SLACK_API_URL": emulator.api_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "" if socket_mode else SIGNING_SECRET,  # Socket Mode needs no signing
+            "SLACK_APP_TOKEN": APP_TOKEN if socket_mode else "",
+            "DATABASE_URL": database_url,
+            "KPIBOT_CONFIG": Path(config_dir),
+            "KPIBOT_TIMEZONE": timezone,
             # charts drawn in-process unless asked otherwise: a stack starts in milliseconds
-            **{"KPIBOT_RENDER_PROCESSES": 0, **dict(extra_settings or {})},
-        )
+            "KPIBOT_RENDER_PROCESSES": 0,
+        }
+        settings = Settings(**{**values, **dict(extra_settings or {})})
         runtime = Runtime.create(settings, clock=clock)
         app, answers = create_app(settings, runtime=runtime, socket_mode=socket_mode)
         if socket_mode:
@@ -100,6 +101,7 @@ class SandboxStack:
             return cls(emulator, settings, runtime, app, answers, server=None, socket_handler=handler)
         server = HttpServer(KpibotWsgi(app, runtime), host="127.0.0.1", port=port).start()
         emulator.request_url = f"{server.url}/slack/events"
+        emulator.oauth_redirect_uri = f"{server.url}/slack/oauth_redirect"  # the app config's redirect URL
         return cls(
             emulator=emulator, settings=settings, runtime=runtime, app=app, answers=answers, server=server
         )

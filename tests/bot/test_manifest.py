@@ -53,3 +53,21 @@ def test_manifest_scopes_are_exactly_the_ones_the_code_uses() -> None:
     for scope, pattern in needed_by.items():
         if pattern:
             assert re.search(pattern, source), f"{scope} is declared but nothing calls {pattern}"
+
+
+def test_oauth_installs_ask_for_the_manifests_scopes() -> None:
+    from bot.slack.installations import BOT_SCOPES
+
+    manifest = load_manifest()
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+    assert all(url.endswith("/slack/oauth_redirect") for url in manifest["oauth_config"]["redirect_urls"])
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_uninstalled", "tokens_revoked"} <= events
+
+
+def test_the_home_tab_is_on_and_its_event_subscribed() -> None:
+    manifest = load_manifest()
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    source = "\n".join(p.read_text() for p in Path(REPO / "bot").rglob("*.py") if "sandbox" not in p.parts)
+    assert re.search(r"views_publish", source) and re.search(r'"app_home_opened"', source)

@@ -1,9 +1,10 @@
 // The demo page: a minimal Slack client for the local emulator. Everything it does goes through the
 // demo server's JSON API, which sends real signed requests to the bot; live updates arrive as SSE.
+import { blocks as renderBlocks } from "./blocks.js";
 import { patchList, threadEntries, timelineEntries } from "./messages.js";
 import { escapeHtml as esc } from "./mrkdwn.js";
 import { api, toast } from "./api.js";
-import { setupTour, showClock } from "./tour.js";
+import { setupTour, showAdvance, showClock } from "./tour.js";
 
 const $ = (selector) => document.querySelector(selector);
 const params = new URLSearchParams(location.search);
@@ -62,6 +63,7 @@ function renderSidebar() {
     const unread = id && S.unread.has(id) ? " unread" : "";
     return `<li><a href="#" class="ch${active}${unread} ${cls}" ${id ? `data-channel="${esc(id)}"` : ""} ${attrs}><span class="ch-icon">${icon}</span><span class="ch-name">${esc(label)}</span></a></li>`;
   };
+  document.querySelector("[data-home]").classList.toggle("active", !!S.home);
   const rooms = S.channels.filter((c) => c.kind === "public" || c.kind === "private");
   $("#channels").innerHTML = rooms.map((c) => item(c.id, c.name, { cls: c.members.includes(S.me) ? "" : "nonmember" })).join("");
   const mine = myDm();
@@ -72,7 +74,50 @@ function renderSidebar() {
   $("#others").innerHTML = others.map((c) => item(c.id, `${ctx.userName(c.im_user)} ↔ kpibot`, { icon: `<span class="dm-avatar"></span>` })).join("");
 }
 
+function setDrawer(open) {
+  document.body.classList.toggle("drawer-open", open);
+  $("#drawer-toggle").setAttribute("aria-expanded", String(open));
+}
+
+// ------------------------------------------------------------------ the App Home tab
+async function selectHome() {
+  setDrawer(false);
+  S.current = null;
+  S.home = true;
+  S.thread = null;
+  renderSidebar();
+  renderThread();
+  document.body.classList.add("on-home");
+  $("#conv-title").textContent = "Home";
+  $("#conv-about").textContent = "kpibot's Home tab: your KPIs, the open alerts on them, the digests";
+  $("#composer-notice").hidden = true;
+  $("#messages")._cache = null;
+  $("#messages").innerHTML = `<div class="empty">Opening your Home tab…</div>`;
+  try {
+    const { view } = await api("/api/home", { user: S.me });
+    renderHome(view);
+  } catch (error) {
+    toast(error.message, { error: true });
+  }
+}
+
+function renderHome(view) {
+  if (!S.home) return;
+  const list = $("#messages");
+  list._cache = null;
+  list.innerHTML = `<div class="home-view msg" data-home-view="1"><div class="content">${renderBlocks(view ? view.blocks : [], ctx)}</div></div>`;
+  list.scrollTop = 0;
+}
+
+async function refreshHome() {
+  const { view } = await api(`/api/home?user=${encodeURIComponent(S.me)}`);
+  renderHome(view);
+}
+
 async function selectChannel(id) {
+  setDrawer(false);
+  S.home = false;
+  document.body.classList.remove("on-home");
   S.current = id;
   S.thread = null;
   S.unread.delete(id);
@@ -168,7 +213,27 @@ function renderThread() {
 }
 
 // ------------------------------------------------------------------ interactions
+async function actInHome(target) {
+  const body = { user: S.me, action_id: target.dataset.actionId, block_id: target.dataset.blockId || null };
+  if (target.tagName === "SELECT") body.selected = target.value;
+  else if (target.dataset.value !== undefined) body.value = target.dataset.value;
+  if (target.dataset.confirm && !(await confirmed(JSON.parse(target.dataset.confirm)))) {
+    if (target.tagName === "SELECT") target.value = "";
+    return;
+  }
+  target.disabled = true;
+  try {
+    await api("/api/home/click", body);
+    await refreshHome();
+  } catch (error) {
+    toast(error.message, { error: true });
+  } finally {
+    target.disabled = false;
+  }
+}
+
 async function act(target) {
+  if (target.closest("[data-home-view]")) { actInHome(target); return; }
   const msg = target.closest(".msg");
   const body = {
     user: S.me,
@@ -218,17 +283,18 @@ export async function actAs(id) {
   localStorage.setItem("kpibot-demo-as", S.users.get(id).name);
   $("#actas").value = id;
   renderSidebar();
-  renderHeader();
-  await refresh();
+  if (S.home) await selectHome();
+  else { renderHeader(); await refresh(); }
   toast(`You are now ${ctx.userName(id)}`);
 }
 
 function wireEvents() {
   document.addEventListener("click", (event) => {
-    const target = event.target.closest("[data-channel],[data-open-dm],[data-thread],[data-act-as],#thread-close,button.btn[data-action-id]");
+    const target = event.target.closest("[data-home],[data-channel],[data-open-dm],[data-thread],[data-act-as],#thread-close,button.btn[data-action-id]");
     if (!target) return;
     event.preventDefault();
     if (target.matches("button.btn[data-action-id]")) act(target);
+    else if (target.dataset.home) selectHome();
     else if (target.dataset.openDm) openMyDm().catch((e) => toast(e.message, { error: true }));
     else if (target.dataset.channel) { if (channelOf(target.dataset.channel)) selectChannel(target.dataset.channel); }
     else if (target.dataset.thread) { S.thread = target.dataset.thread; renderThread(); }
@@ -239,6 +305,8 @@ function wireEvents() {
     if (event.target.matches("select[data-action-id]") && event.target.value) act(event.target);
   });
   $("#actas").addEventListener("change", (event) => actAs(event.target.value));
+  $("#drawer-toggle").addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
+  $("#scrim").addEventListener("click", () => setDrawer(false));
   const list = $("#messages");
   list.addEventListener("scroll", () => { pinned = list.scrollHeight - list.scrollTop - list.clientHeight < 80; });
   list.addEventListener("load", () => { if (pinned) list.scrollTop = list.scrollHeight; }, true);
@@ -271,11 +339,13 @@ function connectEvents() {
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     if (event.kind === "clock" || event.kind === "hello") { showClock(event.now); return; }
+    if (event.kind === "advance") { showClock(event.now); showAdvance(event); return; }
     if (event.kind === "channel_created" || event.kind === "channel_changed" || event.kind === "user_added") {
       loadState().then(scheduleRefresh);
       return;
     }
     if (event.kind === "resync") { scheduleRefresh(); return; }
+    if (event.kind === "home_published") { if (S.home && event.user === S.me) refreshHome().catch(() => {}); return; }
     if (!event.channel) return;
     if (event.kind.startsWith("ephemeral") && event.user !== S.me) return;
     if (event.channel === S.current) scheduleRefresh();

@@ -71,9 +71,27 @@ function setupRecord(kpis) {
   });
 }
 
+// Progress while the clock moves (the server publishes one "advance" event per step).
+export function showAdvance(event) {
+  if (!document.body.classList.contains("busy")) return;
+  $("#busy-label").textContent = `advancing… ${Math.round((100 * event.done) / event.total)}%`;
+}
+
+// What moving the clock did: digests posted or skipped (and why), alerts fired.
+function showReport(title, lines) {
+  $("#report-title").textContent = title;
+  $("#report-lines").innerHTML = lines.map((line) => `<li>${esc(line)}</li>`).join("");
+  $("#report").hidden = false;
+}
+
 export function setupTour(state) {
-  document.querySelectorAll("[data-advance]").forEach((button) => button.addEventListener("click", () =>
-    busy("advancing…", () => api("/api/advance", { hours: Number(button.dataset.advance) })).then((r) => r && showClock(r.now))));
+  $("#report-close").addEventListener("click", () => { $("#report").hidden = true; });
+  document.querySelectorAll("[data-advance]").forEach((button) => button.addEventListener("click", async () => {
+    const result = await busy("advancing…", () => api("/api/advance", { hours: Number(button.dataset.advance) }));
+    if (!result) return;
+    showClock(result.now);
+    showReport(`${result.message}: what happened`, result.report || []);
+  }));
   const digests = $("#digest-buttons");
   digests.innerHTML = state.digests.map((d) => `<button type="button" data-digest="${esc(d.name)}" title="${esc(d.title)}: ${esc(d.schedule)} (${esc(d.tz)})">${esc(d.name[0].toUpperCase() + d.name.slice(1))}</button>`).join("");
   digests.querySelectorAll("[data-digest]").forEach((button) => button.addEventListener("click", () =>

@@ -218,3 +218,16 @@ def test_the_page_needs_no_network() -> None:
         assert not re.search(r"(src|href)=\"(https?:)?//", text), file.name
         assert "@import" not in text and "url(http" not in text, file.name
         assert not re.search(r"from \"https?:", text), file.name
+
+
+def test_advance_says_what_fired_and_what_was_skipped(demo: DemoApp) -> None:
+    # Friday 14:00 UTC to Tuesday 14:00: Monday's daily and weekly digests post; with no new data
+    # after Monday (the demo's data stops), Tuesday's daily digest is skipped
+    status, body = call(demo, "/api/advance", {"hours": 24 * 4})
+    assert status == 200, body
+    report = body["report"]
+    posted = "Daily metrics posted in #kpi-daily (Mon 23 Nov 09:00"
+    assert any(line.startswith(posted) for line in report), report
+    assert any(line.startswith("Weekly business review posted in #kpi-weekly") for line in report), report
+    assert "Daily metrics skipped (Tue 24 Nov 09:00): no new data since Mon 23 Nov" in report, report
+    assert any("reminders for alerts still firing" in line for line in report), report
