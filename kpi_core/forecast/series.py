@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 from kpi_core.config.models import Grain
 from kpi_core.forecast.model import MIN_POINTS, Method, fit_forecast
-from kpi_core.periods import period_end, period_start, periods_between, shift_period
+from kpi_core.periods import period_start, periods_between, shift_period
 from kpi_core.snapshot import Point
 
 SEASON_LENGTH: dict[str, int] = {"daily": 7, "weekly": 52, "monthly": 12, "quarterly": 4}
-# How far back a fit looks. Daily KPIs use the last 53 weeks: a damped trend and a weekly pattern are
-# local, and fitting three years of days would cost five times as much for no better forecast.
-HISTORY_LIMIT: dict[str, int] = {"daily": 371, "weekly": 260, "monthly": 120, "quarterly": 48}
+# How far back a fit looks. Daily KPIs use the last 26 weeks: a damped trend and a weekly pattern are
+# local (26 weekly cycles are plenty), and fitting three years of days would cost six times as much.
+HISTORY_LIMIT: dict[str, int] = {"daily": 182, "weekly": 260, "monthly": 120, "quarterly": 48}
 DEFAULT_HORIZON: dict[str, int] = {"daily": 90, "weekly": 26, "monthly": 12, "quarterly": 8}
 MAX_HORIZON: dict[str, int] = {"daily": 365, "weekly": 156, "monthly": 60, "quarterly": 20}
 
@@ -60,22 +60,24 @@ class Forecast:
 def complete_history(*, points: Sequence[Point], grain: Grain, today: date) -> list[tuple[date, float]]:
     """The (period, value) pairs of complete periods, oldest first, gaps interpolated, trimmed to the limit.
 
-    A period is complete when it ended before `today`.
+    A period is complete when it ended before `today`, i.e. it starts before the period of `today`.
     """
-    known = sorted(
-        (period_start(p.period, grain), float(p.value))
-        for p in points
-        if p.value is not None
-        and np.isfinite(p.value)
-        and period_end(period_start(p.period, grain), grain) < today
-    )
-    if not known:
+    current = period_start(today, grain)
+    by_period: dict[date, float] = {}
+    for point in points:
+        start = point.period if grain == "daily" else period_start(point.period, grain)
+        if point.value is not None and start < current and np.isfinite(point.value):
+            by_period[start] = float(point.value)
+    if not by_period:
         return []
-    by_period = dict(known)
-    grid = periods_between(known[0][0], known[-1][0], grain)[-HISTORY_LIMIT[grain] :]
-    index = {period: i for i, period in enumerate(grid)}
-    have = [(index[p], v) for p, v in by_period.items() if p in index]
-    xs, ys = zip(*sorted(have), strict=True)
+    first, last = min(by_period), max(by_period)
+    if grain == "daily":  # the common long case: plain date arithmetic instead of period helpers
+        first = max(first, last - timedelta(days=HISTORY_LIMIT[grain] - 1))
+        grid = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    else:
+        grid = periods_between(first, last, grain)[-HISTORY_LIMIT[grain] :]
+    index = {period: n for n, period in enumerate(grid)}
+    xs, ys = zip(*sorted((index[p], v) for p, v in by_period.items() if p in index), strict=True)
     filled = np.interp(np.arange(len(grid)), xs, ys)
     return list(zip(grid, filled.tolist(), strict=True))
 
