@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import alerts, core, demo, digest, serve
+from bot.cli import alerts, core, demo, digest, forecast, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +22,7 @@ def cli(ctx: click.Context, config_dir: str | None) -> None:
     ctx.obj["config_dir"] = config_dir
 
 
-for _module in (core, serve, digest, alerts, demo):
+for _module in (core, serve, digest, alerts, demo, forecast):
     _module.register(cli)
 
 
