@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.answers import Answers
 from bot.charts import ChartCache
 from bot.charts.pool import RenderPool
-from bot.listeners import actions, alerts, commands
+from bot.listeners import actions, alerts, commands, forecast
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
 from kpi_core.runtime import Runtime
@@ -48,6 +48,7 @@ def create_app(
     commands.register(app, answers)
     actions.register(app, answers)
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
+    forecast.register(app, answers)  # /kpi forecast
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
