@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
+from kpi_core.alerts.anomaly_rule import evaluate_anomaly
 from kpi_core.alerts.config import SEVERITY_RANK, Severity
 from kpi_core.alerts.rules import AlertRule
 from kpi_core.evaluation import check_threshold, is_stale
@@ -87,6 +88,8 @@ def evaluate_rule(
         )
     if rule.kind == "milestone":
         return _milestone(rule, data, end)
+    if rule.kind == "anomaly":
+        return evaluate_anomaly(rule, data, end=end, active=active)
     value = _aggregate(rule, data.values, latest)
     if value is None:
         return _result(
