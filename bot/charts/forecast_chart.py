@@ -15,7 +15,7 @@ from datetime import date
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.dates import MONTHLY, AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -153,6 +153,7 @@ def _style(ax: Axes, kpi: KpiDefinition, theme: Theme) -> None:
     for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
         label.set_fontproperties(TICK_FONT)
     locator = AutoDateLocator(minticks=3, maxticks=5)
+    locator.intervald[MONTHLY] = [1, 2, 3, 4, 6, 12]  # two or three years of months: yearly ticks
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
