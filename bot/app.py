@@ -14,6 +14,7 @@ from bot.answers import Answers
 from bot.charts import ChartCache
 from bot.charts.pool import RenderPool
 from bot.listeners import actions, alerts, commands, home
+from bot.listeners import forecast as forecast_listeners
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
 from bot.slack.installations import Installations
@@ -60,6 +61,7 @@ def create_app(
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
     analytics_answers.register(answers)  # /kpi cohorts, at-risk, health, stage, dashboard <role>
     home.register(app, answers)  # the App Home tab; sets answers.home
+    forecast_listeners.register(app, answers)  # /kpi forecast
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:

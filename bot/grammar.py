@@ -9,7 +9,18 @@ from typing import Literal
 from kpi_core.windows import Window, WindowError, parse_window
 
 Verb = Literal[
-    "help", "list", "dashboard", "info", "alerts", "ack", "show", "cohorts", "at_risk", "health", "stage"
+    "help",
+    "list",
+    "dashboard",
+    "info",
+    "alerts",
+    "ack",
+    "show",
+    "cohorts",
+    "at_risk",
+    "health",
+    "stage",
+    "forecast",
 ]
 MAX_LENGTH = 200
 _WINDOW_LIKE = re.compile(r"^(\d+\s*[a-z]+|ytd|all)$", re.IGNORECASE)
@@ -32,7 +43,9 @@ _VERBS: dict[str, Verb] = {
     "health": "health",
     "stage": "stage",
     "stages": "stage",
+    "forecast": "forecast",
 }
+MAX_FORECAST_HORIZON = 120
 
 
 class CommandError(Exception):
@@ -51,6 +64,7 @@ class KpiRequest:
     verb: Verb
     subject: str = ""
     window: Window | None = None
+    horizon: int | None = None  # `/kpi forecast mrr 6`: periods at the KPI's grain
 
 
 def parse_command(text: str) -> KpiRequest:
@@ -80,6 +94,8 @@ def parse_command(text: str) -> KpiRequest:
             what = "a KPI, e.g. `/kpi info mrr`" if verb == "info" else "an alert id, e.g. `/kpi ack 42`"
             raise CommandError(f"`/kpi {verb}` needs {what}.")
         return KpiRequest(verb, rest)
+    if verb == "forecast":
+        return _forecast_request(first, rest)
     subject, window = text, None
     head, _, last = text.rpartition(" ")
     if head and _WINDOW_LIKE.match(last):
@@ -89,3 +105,18 @@ def parse_command(text: str) -> KpiRequest:
             raise CommandError(str(error)) from None
         subject = head
     return KpiRequest("show", subject, window)
+
+
+def _forecast_request(first: str, rest: str) -> KpiRequest:
+    """`/kpi forecast mrr [horizon]`: the horizon is a number of periods at the KPI's grain."""
+    if not rest:
+        raise CommandError(
+            f"`/kpi {first.lower()}` needs a KPI, e.g. `/kpi forecast mrr` or `/kpi forecast mrr 6`."
+        )
+    head, _, last = rest.rpartition(" ")
+    if head and last.isdigit():
+        horizon = int(last)
+        if not 1 <= horizon <= MAX_FORECAST_HORIZON:
+            raise CommandError(f"A forecast looks 1 to {MAX_FORECAST_HORIZON} periods ahead, not {horizon}.")
+        return KpiRequest("forecast", head, horizon=horizon)
+    return KpiRequest("forecast", rest)

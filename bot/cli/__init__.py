@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create the demo warehouse: deterministic raw SaaS data (subscriptions, signups, events, costs).",
     ),
     "digest": ("bot.cli.digest", "Scheduled digests (digests.yml): preview one, or post one now."),
+    "forecast": (
+        "bot.cli.forecast",
+        "Forecast KEY for HORIZON periods at its grain (default: a year of months, 90 days, ...).",
+    ),
     "import": (
         "bot.cli.core",
         "Import FILE.csv with columns kpi, period (or date), value; bad rows are listed by row number.",

@@ -91,6 +91,13 @@ class NoDataPolicy(Frozen):
         return parse_severity(value)
 
 
+class AnomalyConfig(Frozen):
+    """`anomaly: {sensitivity: high, direction: below}`: outside the KPI's learned normal range."""
+
+    sensitivity: Literal["low", "medium", "high"] = "medium"
+    direction: Literal["both", "above", "below"] = "both"
+
+
 class AlertRuleConfig(Frozen):
     """One entry of `alerts:`.
 
@@ -112,6 +119,7 @@ class AlertRuleConfig(Frozen):
     for_: Span | None = Field(None, alias="for")
     resolve_at: float | str | None = None
     every: float | None = Field(None, gt=0)
+    anomaly: AnomalyConfig | None = None
     recipients: tuple[Recipient, ...] = ()
     severity: Severity = "warning"
     actions: tuple[str, ...] = ()
@@ -188,7 +196,7 @@ class AlertRuleConfig(Frozen):
                 raise ValueError("a structured rule needs both `op` and `value`")
             if structured and levels:
                 raise ValueError("write either `op`/`value` or `warning`/`critical`, not both")
-            if not (structured or levels or self.every):
+            if not (structured or levels or self.every or self.anomaly):
                 raise ValueError(
                     f"rule {self.name!r} has a `kpi` but no `op`/`value`, `warning`/`critical` or `every`"
                 )

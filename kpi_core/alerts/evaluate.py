@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
+from kpi_core.alerts.anomaly_rule import evaluate_anomaly
 from kpi_core.alerts.config import SEVERITY_RANK, Severity
 from kpi_core.alerts.rules import AlertRule
 from kpi_core.evaluation import is_stale
@@ -105,6 +106,8 @@ def _evaluate(rule: AlertRule, data: PreparedSeries, end: int, *, at: date, acti
         )
     if rule.kind == "milestone":
         return _milestone(rule, data, end)
+    if rule.kind == "anomaly":
+        return evaluate_anomaly(rule, data, end=end, active=active)
     value = _aggregate(rule, data.values, latest)
     if value is None:
         return _result(

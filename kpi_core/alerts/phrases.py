@@ -58,7 +58,8 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 CONDITION_FORMS = (
     "'<kpi> <op> <value>[unit]' such as 'monthly_churn_rate > 4%', 'avg_page_load_time > 5 seconds', "
-    "'mrr > $50K'; '<kpi> <op> target'; '<kpi> reaches milestone'; '<kpi> reaches <value>' "
+    "'mrr > $50K'; '<kpi> <op> target'; '<kpi> reaches milestone'; '<kpi> reaches <value>'; "
+    "'<kpi> is anomalous' (or 'is anomalously high|low') "
     "(operators: >, >=, <, <=, ==, !=)"
 )
 THRESHOLD_FORMS = (
@@ -120,6 +121,7 @@ class Condition:
     target: bool = False
     milestone: bool = False
     edge: bool = False  # "reaches": fires once when crossed, not while it holds
+    anomaly: str | None = None  # "both", "above" or "below": outside the KPI's learned normal range
 
 
 _NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+"
@@ -128,6 +130,9 @@ _VALUE = re.compile(
 )
 _CONDITION = re.compile(r"^(?P<kpi>.+?)\s*(?P<op>>=|<=|==|!=|=|>|<)\s*(?P<rhs>.+)$")
 _REACHES = re.compile(r"^(?P<kpi>.+?)\s+reaches\s+(?P<rhs>.+)$", re.IGNORECASE)
+_ANOMALOUS = re.compile(
+    r"^(?P<kpi>.+?)\s+is\s+(?:anomalous|unusual)(?:ly\s+(?P<side>high|low))?$", re.IGNORECASE
+)
 _KPI_NAME = re.compile(r"^[\w][\w .:/()&+-]*$")
 
 
@@ -158,6 +163,10 @@ def parse_value(text: str) -> tuple[float, str | None]:
 def parse_condition(text: str) -> Condition:
     """Read a seed 001 `condition`. Raises PhraseError listing the accepted forms."""
     cleaned = " ".join(str(text).split())
+    anomalous = _ANOMALOUS.match(cleaned)
+    if anomalous:
+        side = {"high": "above", "low": "below"}.get((anomalous["side"] or "").lower(), "both")
+        return Condition(kpi=_kpi_name(anomalous["kpi"].strip(), text), op="!=", value=None, anomaly=side)
     reaches = _REACHES.match(cleaned)
     if reaches:
         kpi, rhs = reaches["kpi"].strip(), reaches["rhs"].strip()

@@ -33,10 +33,13 @@ from kpi_core.alerts.phrases import (
     parse_value,
 )
 from kpi_core.alerts.units import convert_value
+from kpi_core.anomaly.detect import SENSITIVITY
 from kpi_core.catalog import Catalog
 from kpi_core.config.models import Direction, Grain, KpiCatalogConfig, KpiDefinition, Thresholds
 
-RuleKind = Literal["compare", "levels", "milestone"]
+RuleKind = Literal["compare", "levels", "milestone", "anomaly"]
+# Periods an anomaly rule reads: the detector's seasonal window, its level spans and its warm-up.
+ANOMALY_LOOKBACK = {"daily": 480, "weekly": 200, "monthly": 72, "quarterly": 36}
 _PERIOD_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92}  # a period's longest length
 
 
@@ -69,6 +72,8 @@ class AlertRule:
     threshold_text: str = ""
     notes: tuple[str, ...] = ()
     running_period: bool = False  # also judge a flow's running period to date (see AlertRuleConfig)
+    sensitivity: float = SENSITIVITY["medium"]  # anomaly rules: k in expected ± k · scale
+    side: Literal["both", "above", "below"] = "both"  # anomaly rules: which side of the range counts
 
     @property
     def grain(self) -> Grain:
@@ -81,6 +86,8 @@ class AlertRule:
     @property
     def lookback(self) -> int:
         """How many periods of history one evaluation reads (window, `for`, and slack for gaps)."""
+        if self.kind == "anomaly":
+            return ANOMALY_LOOKBACK[self.grain] + self.for_periods
         return self.window + self.for_periods + 2
 
 
@@ -128,6 +135,8 @@ def _compile_rule(cfg: AlertRuleConfig, path: Path, lookup: Catalog, config: Ale
     kpi = lookup.find(ref)
     if kpi is None:
         raise RuleProblem(kpi_path, unknown_kpi(ref, lookup))
+    if (condition and condition.anomaly) or (condition is None and cfg.anomaly is not None):
+        return _anomaly_rule(cfg, kpi, condition.anomaly if condition else None, config)
     spec = parse_threshold(cfg.threshold) if cfg.threshold is not None else _structured_spec(cfg)
     threshold_path = (*path, "threshold") if cfg.threshold is not None else path
     window, window_note = spec.window.periods(kpi.grain) if spec.window else (1, None)
@@ -301,3 +310,33 @@ def unknown_kpi(ref: str, lookup: Catalog) -> str:
 def max_severity(a: Severity, b: Severity) -> Severity:
     """The more severe of two severities."""
     return a if SEVERITY_RANK[a] >= SEVERITY_RANK[b] else b
+
+
+def _anomaly_rule(
+    cfg: AlertRuleConfig, kpi: KpiDefinition, side: str | None, config: AlertsConfig
+) -> AlertRule:
+    """`<kpi> is anomalous` / `is anomalously low`, or `kpi:` with `anomaly: {sensitivity, direction}`."""
+    options = cfg.anomaly
+    spec = parse_threshold(cfg.threshold) if cfg.threshold is not None else _structured_spec(cfg)
+    for_periods, for_note = spec.for_.periods(kpi.grain) if spec.for_ else (1, None)
+    chosen = side if side not in (None, "both") else (options.direction if options else "both")
+    return AlertRule(
+        key=cfg.key or rule_key(cfg.name),
+        name=cfg.name,
+        kpi=kpi,
+        kind="anomaly",
+        severity=cfg.severity,
+        for_periods=for_periods,
+        sensitivity=SENSITIVITY[options.sensitivity if options else "medium"],
+        side=chosen,  # type: ignore[arg-type]
+        mode=cfg.mode or "state",
+        recipients=cfg.recipients,
+        actions=cfg.actions,
+        labels=tuple(sorted(cfg.labels.items())),
+        category=cfg.category or kpi.category,
+        cooldown=_cooldown(cfg.cooldown or config.cooldown, kpi.grain),
+        no_data=cfg.no_data or config.no_data,
+        condition_text=cfg.condition or f"{kpi.key} is anomalous",
+        threshold_text=cfg.threshold or "",
+        notes=(for_note,) if for_note else (),
+    )

@@ -56,3 +56,4 @@ class SourceStatus(Base):
 # Feature tables live in their own modules; importing them here puts them on Base.metadata for Alembic.
 from kpi_core.storage import alert_models as _alert_models  # noqa: E402, F401
 from kpi_core.storage import digest_models as _digest_models  # noqa: E402, F401
+from kpi_core.storage import forecast_models as _forecast_models  # noqa: E402, F401

@@ -55,3 +55,14 @@ def test_request_is_frozen() -> None:
     request = KpiRequest("help")
     with pytest.raises(AttributeError):
         request.verb = "list"  # type: ignore[misc]
+
+
+def test_forecast_with_and_without_a_horizon() -> None:
+    assert parse_command("forecast mrr") == KpiRequest("forecast", "mrr")
+    assert parse_command("forecast daily active users 30") == KpiRequest(
+        "forecast", "daily active users", horizon=30
+    )
+    with pytest.raises(CommandError, match="needs a KPI"):
+        parse_command("forecast")
+    with pytest.raises(CommandError, match="1 to 120 periods"):
+        parse_command("forecast mrr 0")

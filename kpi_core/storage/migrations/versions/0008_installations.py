@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_installations"
-down_revision = "0003_alerts"
+down_revision = "0006_forecasts"
 branch_labels = None
 depends_on = None
 
