@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.answers import Answers
@@ -15,6 +16,7 @@ from bot.charts.pool import RenderPool
 from bot.listeners import actions, alerts, commands
 from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
+from bot.verify import check_request
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 
@@ -49,12 +51,27 @@ def create_app(
     actions.register(app, answers)
     alerts.register(app, answers)  # buttons, /kpi alerts, /kpi ack; sets answers.alerts
 
+    secret = settings.slack_signing_secret
+
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
-        if respond is None:
-            log.exception("listener failed", exc_info=error)
+    def on_error(error: Exception, request: BoltRequest, respond: Any) -> BoltResponse | None:
+        # never answer through a response_url taken from a body Slack did not sign
+        if respond is None or not is_verified(request, secret=secret):
+            log.error("listener failed (%s); no reply", type(error).__name__, exc_info=error)
         else:
             reply_error(respond, error)
         return None
 
     return app, answers
+
+
+def is_verified(request: BoltRequest, *, secret: str) -> bool:
+    """Whether the request came over the Socket Mode link or carries Slack's valid signature."""
+    if request.mode == "socket_mode":
+        return True
+    headers: dict[str, str] = {}
+    for name, values in (request.headers or {}).items():
+        if len(values) != 1:  # a duplicated signature header is not Slack's
+            return False
+        headers[name] = values[0]
+    return check_request(headers, request.raw_body.encode("utf-8"), secret=secret, now=time.time()) is None
