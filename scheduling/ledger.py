@@ -163,6 +163,9 @@ class DigestLedger:
             post.ts = progress.ts or post.ts
             post.channel_id = progress.channel_id or post.channel_id
             post.thread_parts = max(progress.thread_parts, post.thread_parts or 0)
+            if progress.charts:
+                post.charts = {**(post.charts or {}), **{str(i): f for i, f in progress.charts}}
+            post.charts_attached = progress.charts_attached or bool(post.charts_attached)
             post.done = progress.done or bool(post.done)
             post.updated_at = now
 
@@ -282,7 +285,15 @@ class DigestLedger:
     def _posts(session: Session, run_id: int) -> tuple[PostProgress, ...]:
         rows = session.execute(select(DigestPost).where(DigestPost.run_id == run_id).order_by(DigestPost.id))
         return tuple(
-            PostProgress(post.channel, post.ts, post.thread_parts, bool(post.done), post.channel_id)
+            PostProgress(
+                post.channel,
+                post.ts,
+                post.thread_parts,
+                bool(post.done),
+                post.channel_id,
+                charts=tuple(sorted((int(i), f) for i, f in (post.charts or {}).items())),
+                charts_attached=bool(post.charts_attached),
+            )
             for post in rows.scalars()
         )
 
