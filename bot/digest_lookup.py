@@ -14,7 +14,7 @@ message's thread, and adopts what it finds: its own message, its thread parts, i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kpi_core.digests.content import Digest
@@ -54,9 +54,13 @@ def _is_ours(message: Mapping[str, Any], digest: Digest, channel: str) -> int | 
     return part if isinstance(part, int) else None
 
 
-def find_main_message(call: Call, *, channel_id: str, digest: Digest, channel: str) -> str | None:
-    """The ts of this digest's main message for this period in the channel, if an attempt posted it."""
-    oldest = (digest.period.scheduled_for - timedelta(minutes=5)).timestamp()
+def find_main_message(
+    call: Call, *, channel_id: str, digest: Digest, channel: str, since: datetime | None = None
+) -> str | None:
+    """The ts of this digest's main message for this period in the channel, if an attempt posted it.
+    History is read from the period's fire time, or from `since` (the run's first attempt) if earlier."""
+    start = min(digest.period.scheduled_for, since) if since is not None else digest.period.scheduled_for
+    oldest = (start - timedelta(minutes=5)).timestamp()
     cursor: str | None = None
     for _page in range(MAX_PAGES):
         response = call(

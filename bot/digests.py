@@ -131,7 +131,9 @@ class SlackDigestPoster:
         if progress.ts is None:
             ts = None
             if unsure:
-                ts = find_main_message(self._lookup, channel_id=channel_id, digest=digest, channel=channel)
+                ts = find_main_message(
+                    self._lookup, channel_id=channel_id, digest=digest, channel=channel, since=resume.since
+                )
             if ts is None:
                 message = build_digest_messages(digest, charts=slots).main
                 meta = digest_metadata(digest, channel=channel, attempt=resume.attempt, part=0)

@@ -140,7 +140,9 @@ def _post_all(
     posted, before, errors = [], [], []
     retryable = True
     for channel in digest.channels:
-        progress = replace(claim.posts.get(channel, PostProgress(channel)), attempt=attempt)
+        progress = replace(
+            claim.posts.get(channel, PostProgress(channel)), attempt=attempt, since=claim.started_at
+        )
         if progress.done:
             before.append(channel)
             continue

@@ -89,7 +89,7 @@ class DigestLedger:
                 insert.on_conflict_do_nothing(index_elements=["digest", "period_key"]).returning(DigestRun.id)
             ).scalar_one_or_none()
         if inserted is not None:
-            return Claim(inserted, digest, period_key, token, worker, 1, late, resumed=False)
+            return Claim(inserted, digest, period_key, token, worker, 1, late, resumed=False, started_at=now)
         return self._take_over(
             digest, period_key, now=now, worker=worker, token=token, until=until, late=late, force=force
         )
@@ -130,15 +130,17 @@ class DigestLedger:
                     **({"late": True} if late else {}),
                     updated_at=now,
                 )
-                .returning(DigestRun.id, DigestRun.attempts, DigestRun.late)
+                .returning(DigestRun.id, DigestRun.attempts, DigestRun.late, DigestRun.created_at)
             ).one_or_none()
             if row is None:
                 return None
-            run_id, attempt, was_late = row
+            run_id, attempt, was_late, started = row
             if force:
                 session.execute(delete(DigestPost).where(DigestPost.run_id == run_id))
             posts = {post.channel: post for post in self._posts(session, run_id)}
-        return Claim(run_id, digest, period_key, token, worker, attempt, bool(was_late), True, posts)
+        return Claim(
+            run_id, digest, period_key, token, worker, attempt, bool(was_late), True, posts, utc(started)
+        )
 
     # -- progress and outcome (each checks the claim is still ours) --------------------------------
 

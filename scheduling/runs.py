@@ -35,6 +35,7 @@ class PostProgress:
     charts: tuple[tuple[int, str], ...] = ()
     charts_attached: bool = False
     attempt: int = 1
+    since: datetime | None = None  # when the run's first attempt began (not stored): look back to here
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Claim:
     late: bool
     resumed: bool
     posts: Mapping[str, PostProgress] = field(default_factory=dict)
+    started_at: datetime | None = None  # the run's first claim
 
 
 @dataclass(frozen=True)

@@ -218,12 +218,14 @@ class SlackEmulator(SocketModeMixin, EndpointsMixin, QueriesMixin, SendingMixin)
         status: int = 500,
         hold: float = 30.0,
         processed: bool = False,
+        after: int = 0,
     ) -> Fault:
         """Make the next `times` calls to `method` ("*" = any Web API method, or "response_url"/"upload")
         fail with `kind`: ratelimited (429 + Retry-After), server_error (status 500/503), timeout (hold,
         then close), late (answer after `hold`), disconnect, reset, or any Slack error code such as
-        channel_not_found. `processed`: the method runs first, and only its answer is lost or late."""
-        return self.faults.add(Fault(method, kind, times, retry_after, status, hold, processed))
+        channel_not_found. `processed`: the method runs first, and only its answer is lost or late.
+        `after`: let that many calls to `method` through first."""
+        return self.faults.add(Fault(method, kind, times, retry_after, status, hold, processed, after))
 
     def start_fault_storm(self, storm: FaultStorm) -> FaultStorm:
         """Fail calls at random from now on, on a seeded schedule (see faults.py), until `clear_faults`."""

@@ -36,6 +36,7 @@ class Fault:
     status: int = 500  # server_error: 500 or 503
     hold: float = 30.0  # timeout: seconds before closing; late: seconds before answering
     processed: bool = False  # run the method first (the client never sees the reply, or sees an error)
+    after: int = 0  # let this many matching calls through first (fail "the third chat.postMessage")
 
 
 @dataclass
@@ -88,6 +89,9 @@ class FaultInjector:
             for fault in self._faults:
                 wildcard = fault.method == "*" and "." in method  # "*" means any Web API method
                 if fault.remaining > 0 and (fault.method == method or wildcard):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.remaining -= 1
                     return fault
             drawn = self.storm.draw(method) if self.storm is not None else None
