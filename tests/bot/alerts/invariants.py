@@ -82,9 +82,14 @@ def check_exactly_once(store: IncidentStore, emulator: SlackEmulator) -> Census:
 
 
 def _fallback_told(rows: list[OutboxItem], failed: OutboxItem) -> bool:
+    """The fallback channel got this notification, or (for the edits and notes of a copy that never
+    existed, "no message here to update") it got the alert when the destination first failed."""
+    same = (failed.incident_id, failed.reason, failed.sequence)
+    never_posted = (failed.last_error or "").startswith("no message here to update")
     return any(
-        (r.incident_id, r.reason, r.sequence) == (failed.incident_id, failed.reason, failed.sequence)
-        and r.payload.get("fallback_for") == failed.destination
+        r.payload.get("fallback_for") == failed.destination
         and r.status == "sent"
+        and r.incident_id == failed.incident_id
+        and (never_posted or (r.incident_id, r.reason, r.sequence) == same)
         for r in rows
     )
