@@ -17,6 +17,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
+
+from bot.charts import ChartImage
+from bot.slack.errors import SlackError
 from kpi_core.digests.content import Digest
 
 METADATA_TYPE = "kpibot_digest"
@@ -115,3 +119,21 @@ def shared_files(thread: list[dict[str, Any]], names: Mapping[int, str]) -> dict
             if index is not None and file.get("id"):
                 found.setdefault(index, str(file["id"]))
     return found
+
+
+def upload_chart(client: WebClient, image: ChartImage, *, filename: str, channel_id: str, ts: str) -> str:
+    """Share a chart into the message's thread (files_upload_v2); the file id. The file's name is how a
+    later attempt recognises it (`shared_files`) when this call's answer is lost."""
+    response = client.files_upload_v2(
+        content=image.png,
+        filename=filename,
+        title=image.alt_text[:250],
+        alt_txt=image.alt_text[:1000],
+        channel=channel_id,
+        thread_ts=ts,
+    )
+    file = response.get("file") or (response.get("files") or [{}])[0]
+    file_id = file.get("id") if isinstance(file, dict) else None
+    if not file_id:
+        raise SlackError("no_file_id", method="files_upload_v2")
+    return str(file_id)

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.digest import ChartSlot, DigestMessages, build_digest_messages
 from bot.blocks.primitives import Message, section
-from bot.charts import ChartCache, ChartImage
+from bot.charts import ChartCache
 from bot.digest_charts import DigestCharts, chart_filename, render_digest_charts
 from bot.digest_lookup import (
     digest_metadata,
@@ -32,6 +32,7 @@ from bot.digest_lookup import (
     posted_parts,
     read_thread,
     shared_files,
+    upload_chart,
 )
 from bot.slack.channels import ChannelDirectory
 from bot.slack.errors import (
@@ -218,8 +219,8 @@ class SlackDigestPoster:
         slots: dict[int, ChartSlot] = {}
         for index, image in charts.images.items():
             try:
-                file_id = self._upload(
-                    image, filename=chart_filename(digest, index), channel_id=channel_id, ts=ts
+                file_id = upload_chart(
+                    self.client, image, filename=chart_filename(digest, index), channel_id=channel_id, ts=ts
                 )
             except Exception as error:
                 problem = classify(error, method="files_upload_v2")
@@ -254,21 +255,6 @@ class SlackDigestPoster:
             return None
         thread = read_thread(self._lookup, channel_id=channel_id, ts=ts)
         return shared_files(thread, {index: chart_filename(digest, index)}).get(index)
-
-    def _upload(self, image: ChartImage, *, filename: str, channel_id: str, ts: str) -> str:
-        response = self.client.files_upload_v2(
-            content=image.png,
-            filename=filename,
-            title=image.alt_text[:250],
-            alt_txt=image.alt_text[:1000],
-            channel=channel_id,
-            thread_ts=ts,
-        )
-        file = response.get("file") or (response.get("files") or [{}])[0]
-        file_id = file.get("id") if isinstance(file, dict) else None
-        if not file_id:
-            raise SlackError("no_file_id", method="files_upload_v2")
-        return str(file_id)
 
     def _update(self, message: Message, *, channel_id: str, ts: str, metadata: dict[str, Any]) -> bool:
         """Edit the message (idempotent: a resumed run simply edits again); False when it did not work."""
