@@ -10,7 +10,8 @@ shared storm messages), a third are acknowledged during the faults, the faults s
 Reported per fault rate, medians over the seeds: notifications delivered, doubled and lost (checked against
 what the emulator holds, tests/bot/alerts/invariants.py), Slack calls, faults injected, and the drain time
 (wall clock from the end of the faults until every outbox row was finished) and the whole run's time.
-The client times out after 0.1 s and slow answers take 0.15 s, so the storm stays short.
+The client times out after --timeout (0.5 s) and slow answers take 1.5 times that, so the storm stays
+short; much less and reading a DM's history of 60 storm messages times out on a busy machine too.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[0.0, 0.2, 0.5])
     parser.add_argument("--runs", type=int, default=3, help="seeds per fault rate")
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=0.5, help="the client's timeout, seconds")
     parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL (tests/pg.py)")
     args = parser.parse_args()
     print(
@@ -74,6 +76,7 @@ def main() -> None:
                         rate=rate,
                         seed=seed,
                         replicas=args.replicas,
+                        timeout=args.timeout,
                     )
                 )
             med = {key: statistics.median(row[key] for row in rows) for key in rows[0]}

@@ -61,6 +61,7 @@ class StormBot:
     replicas: list[SlackAlertJobs]
     clock: ManualClock
     incidents: int
+    hold: float = HOLD
 
     def deliver(self) -> None:
         """Every replica drains at once (each in its own thread, as two processes would)."""
@@ -80,7 +81,9 @@ class StormBot:
         return [r.next_attempt_at if r.status == "pending" else r.claimed_until or now for r in pending]
 
     def run(self, *, seed: int, rate: float, ack_every: int = 3, max_rounds: int = 200) -> StormResult:
-        storm = self.emulator.start_fault_storm(FaultStorm(seed=seed, rate=rate, methods=FAULTY, hold=HOLD))
+        storm = self.emulator.start_fault_storm(
+            FaultStorm(seed=seed, rate=rate, methods=FAULTY, hold=self.hold)
+        )
         first = self.replicas[0]
         ObservationStore(first.runtime.db).record(
             "churn_rate", self.clock.now().date(), 4.6, source="push", now=self.clock.now()
@@ -122,10 +125,16 @@ def storm_rules(incidents: int) -> list[dict[str, object]]:
 
 @contextmanager
 def storm_bot(
-    folder: Path, database_url: str, *, replicas: int = 1, incidents: int = 24
+    folder: Path,
+    database_url: str,
+    *,
+    replicas: int = 1,
+    incidents: int = 24,
+    timeout: float = CLIENT_TIMEOUT,
 ) -> Iterator[StormBot]:
     """The emulator and `replicas` alert workers on one database; the route posts to #exec-alerts and DMs
-    both KPI owners, so every incident has three destinations."""
+    both KPI owners, so every incident has three destinations. `timeout` is the client's (slow answers
+    take half as long again); a big storm needs more than the tests' 0.1 s to read a channel's history."""
     config = write_config(folder / "config", rules=storm_rules(incidents))
     clock = ManualClock(START)
     emulator = SlackEmulator.with_workspace(
@@ -139,7 +148,7 @@ def storm_bot(
         KPIBOT_CONFIG=config,
     )
     runtimes = [Runtime.create(settings, clock=clock) for _ in range(replicas)]
-    client = WebClient(base_url=emulator.api_url, token=BOT_TOKEN, timeout=CLIENT_TIMEOUT)  # type: ignore[arg-type]
+    client = WebClient(base_url=emulator.api_url, token=BOT_TOKEN, timeout=timeout)  # type: ignore[arg-type]
     workers = [
         SlackAlertJobs(
             runtime,
@@ -150,7 +159,7 @@ def storm_bot(
         for n, runtime in enumerate(runtimes)
     ]
     try:
-        yield StormBot(emulator, workers, clock, incidents)
+        yield StormBot(emulator, workers, clock, incidents, hold=timeout * 1.5)
     finally:
         for runtime in runtimes:
             runtime.close()
