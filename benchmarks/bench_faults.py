@@ -30,11 +30,11 @@ from tests.bot.alerts.storm import storm_bot  # noqa: E402
 
 
 def run_once(
-    folder: Path, url: str, *, incidents: int, rate: float, seed: int, replicas: int
+    folder: Path, url: str, *, incidents: int, rate: float, seed: int, replicas: int, timeout: float
 ) -> dict[str, float]:
     started = time.perf_counter()
-    with storm_bot(folder, url, replicas=replicas, incidents=incidents) as bot:
-        result = bot.run(seed=seed, rate=rate)
+    with storm_bot(folder, url, replicas=replicas, incidents=incidents, timeout=timeout) as bot:
+        result = bot.run(seed=seed, rate=rate, max_rounds=2000)
     census = result.census
     return {
         "delivered": census.sent,

@@ -94,6 +94,8 @@ def update(call: ApiCall) -> dict[str, Any]:
         if content.attachments is not None
         else ([] if "attachments" in call.args else None),
     )
+    if call.args.get("metadata"):  # given: replaces the message's metadata; absent: kept
+        message.metadata = _metadata(call)
     return {
         "ok": True,
         "channel": channel.id,
