@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
@@ -19,6 +20,7 @@ from bot.listeners.safety import reply_error
 from bot.slack.client import make_client
 from bot.slack.installations import Installations
 from bot.slack.team_client import ContextExecutor, bind_team_token
+from bot.verify import check_request
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 
@@ -63,10 +65,13 @@ def create_app(
     home.register(app, answers)  # the App Home tab; sets answers.home
     forecast_listeners.register(app, answers)  # /kpi forecast
 
+    secret = settings.slack_signing_secret
+
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
-        if respond is None:
-            log.exception("listener failed", exc_info=error)
+    def on_error(error: Exception, request: BoltRequest, respond: Any) -> BoltResponse | None:
+        # never answer through a response_url taken from a body Slack did not sign
+        if respond is None or not is_verified(request, secret=secret):
+            log.error("listener failed (%s); no reply", type(error).__name__, exc_info=error)
         else:
             reply_error(respond, error)
         return None
@@ -94,3 +99,15 @@ def new_bolt_app(
         request_verification_enabled=True,
         oauth_settings=oauth_settings,
     )
+
+
+def is_verified(request: BoltRequest, *, secret: str) -> bool:
+    """Whether the request came over the Socket Mode link or carries Slack's valid signature."""
+    if request.mode == "socket_mode":
+        return True
+    headers: dict[str, str] = {}
+    for name, values in (request.headers or {}).items():
+        if len(values) != 1:  # a duplicated signature header is not Slack's
+            return False
+        headers[name] = values[0]
+    return check_request(headers, request.raw_body.encode("utf-8"), secret=secret, now=time.time()) is None

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -23,8 +24,16 @@ from slack_sdk import WebClient
 
 from bot.blocks.digest import ChartSlot, DigestMessages, build_digest_messages
 from bot.blocks.primitives import Message, section
-from bot.charts import ChartCache, ChartImage
+from bot.charts import ChartCache
 from bot.digest_charts import DigestCharts, chart_filename, render_digest_charts
+from bot.digest_lookup import (
+    digest_metadata,
+    find_main_message,
+    posted_parts,
+    read_thread,
+    shared_files,
+    upload_chart,
+)
 from bot.slack.channels import ChannelDirectory
 from bot.slack.errors import (
     SlackAuthError,
@@ -32,6 +41,7 @@ from bot.slack.errors import (
     SlackNotFoundError,
     SlackNotInChannelError,
     SlackRateLimitedError,
+    SlackTransientError,
     classify,
 )
 from kpi_core.digests.content import Digest
@@ -116,39 +126,109 @@ class SlackDigestPoster:
     ) -> PostProgress:
         charts = render_digest_charts(digest, cache=self.charts)
         slots = {index: ChartSlot(note=problem) for index, problem in charts.problems.items()}
-        ts, channel_id = resume.ts, resume.channel_id
-        if ts is None:
-            target = self.channels.resolve(channel)
-            first = build_digest_messages(digest, charts=slots)
-            response = self._call("chat.postMessage", lambda: self._send(first.main, channel=target))
-            ts, channel_id = str(response["ts"]), str(response.get("channel") or target)
-            self.channels.remember(channel, channel_id)
-            on_progress(PostProgress(channel, ts, 0, channel_id=channel_id))
-            if charts.images:
-                slots.update(
-                    self._share_charts(digest, charts, channel=channel, channel_id=channel_id, ts=ts)
+        unsure = resume.attempt > 1  # an earlier attempt may have been cut off after Slack acted
+        progress = resume
+        channel_id = resume.channel_id or self.channels.resolve(channel)
+        if progress.ts is None:
+            ts = None
+            if unsure:
+                ts = find_main_message(
+                    self._lookup, channel_id=channel_id, digest=digest, channel=channel, since=resume.since
                 )
-                self._update(build_digest_messages(digest, charts=slots).main, channel_id=channel_id, ts=ts)
-        channel_id = channel_id or self.channels.resolve(channel)
+            if ts is None:
+                message = build_digest_messages(digest, charts=slots).main
+                meta = digest_metadata(digest, channel=channel, attempt=resume.attempt, part=0)
+                response = self._call(
+                    "chat.postMessage", partial(self._send, message, channel=channel_id, metadata=meta)
+                )
+                ts, channel_id = str(response["ts"]), str(response.get("channel") or channel_id)
+                self.channels.remember(channel, channel_id)
+            progress = replace(progress, ts=ts, channel_id=channel_id)
+            on_progress(progress)
+        assert progress.ts is not None
+        thread = read_thread(self._lookup, channel_id=channel_id, ts=progress.ts) if unsure else []
+        if charts.images:
+            progress = self._attach_charts(digest, charts, slots, progress, thread, on_progress)
         messages: DigestMessages = build_digest_messages(digest, charts=slots)
-        for part in range(resume.thread_parts, len(messages.thread)):
-            reply = messages.thread[part]
-            self._call("chat.postMessage", partial(self._send, reply, channel=channel_id, thread_ts=ts))
-            on_progress(PostProgress(channel, ts, part + 1, channel_id=channel_id))
-        return PostProgress(channel, ts, len(messages.thread), done=True, channel_id=channel_id)
+        done = posted_parts(thread, digest, channel)
+        for part in range(progress.thread_parts, len(messages.thread)):
+            if part + 1 not in done:
+                meta = digest_metadata(digest, channel=channel, attempt=resume.attempt, part=part + 1)
+                reply = messages.thread[part]
+                self._call(
+                    "chat.postMessage",
+                    partial(self._send, reply, channel=channel_id, thread_ts=progress.ts, metadata=meta),
+                )
+            progress = replace(progress, thread_parts=part + 1)
+            on_progress(progress)
+        return replace(progress, thread_parts=len(messages.thread), done=True)
+
+    def _attach_charts(
+        self,
+        digest: Digest,
+        charts: DigestCharts,
+        slots: dict[int, ChartSlot],
+        progress: PostProgress,
+        thread: list[dict[str, Any]],
+        on_progress: Callable[[PostProgress], None],
+    ) -> PostProgress:
+        """Upload the charts not uploaded yet (adopting files an earlier attempt shared), then edit the
+        message to show them; each step is recorded, so a resumed run does only what is missing."""
+        ts, channel_id = progress.ts, progress.channel_id
+        assert ts is not None and channel_id is not None
+        names = {index: chart_filename(digest, index) for index in charts.images}
+        files = {**shared_files(thread, names), **dict(progress.charts)}
+        if files != dict(progress.charts):
+            progress = replace(progress, charts=tuple(sorted(files.items())))
+            on_progress(progress)
+        missing = DigestCharts({i: image for i, image in charts.images.items() if i not in files})
+        if missing.images:
+
+            def uploaded(index: int, file_id: str) -> None:
+                nonlocal progress
+                files[index] = file_id
+                progress = replace(progress, charts=tuple(sorted(files.items())))
+                on_progress(progress)
+
+            slots.update(
+                self._share_charts(
+                    digest, missing, channel=progress.channel, channel_id=channel_id, ts=ts, on_file=uploaded
+                )
+            )
+        for index, file_id in files.items():
+            slots[index] = ChartSlot(file_id=file_id, alt_text=charts.images[index].alt_text)
+        if not progress.charts_attached:
+            meta = digest_metadata(digest, channel=progress.channel, attempt=progress.attempt, part=0)
+            message = build_digest_messages(digest, charts=slots).main
+            if self._update(message, channel_id=channel_id, ts=ts, metadata=meta):
+                progress = replace(progress, charts_attached=True)
+                on_progress(progress)
+        return progress
 
     def _share_charts(
-        self, digest: Digest, charts: DigestCharts, *, channel: str, channel_id: str, ts: str
+        self,
+        digest: Digest,
+        charts: DigestCharts,
+        *,
+        channel: str,
+        channel_id: str,
+        ts: str,
+        on_file: Callable[[int, str], None],
     ) -> dict[int, ChartSlot]:
         """Upload each chart into the message's thread; a failed upload becomes a note, never an error."""
         slots: dict[int, ChartSlot] = {}
         for index, image in charts.images.items():
             try:
-                file_id = self._upload(
-                    image, filename=chart_filename(digest, index), channel_id=channel_id, ts=ts
+                file_id = upload_chart(
+                    self.client, image, filename=chart_filename(digest, index), channel_id=channel_id, ts=ts
                 )
             except Exception as error:
                 problem = classify(error, method="files_upload_v2")
+                adopted = self._find_upload(digest, index, problem, channel_id=channel_id, ts=ts)
+                if adopted is not None:  # the answer was lost, the upload was not
+                    on_file(index, adopted)
+                    slots[index] = ChartSlot(file_id=adopted, alt_text=image.alt_text)
+                    continue
                 log.warning(
                     "digest %s %s: chart upload to %s failed: %s",
                     digest.name,
@@ -163,41 +243,58 @@ class SlackDigestPoster:
                 )
                 slots[index] = ChartSlot(note=UPLOAD_FAILED)
                 continue
+            on_file(index, file_id)
             slots[index] = ChartSlot(file_id=file_id, alt_text=image.alt_text)
         return slots
 
-    def _upload(self, image: ChartImage, *, filename: str, channel_id: str, ts: str) -> str:
-        response = self.client.files_upload_v2(
-            content=image.png,
-            filename=filename,
-            title=image.alt_text[:250],
-            alt_txt=image.alt_text[:1000],
-            channel=channel_id,
-            thread_ts=ts,
-        )
-        file = response.get("file") or (response.get("files") or [{}])[0]
-        file_id = file.get("id") if isinstance(file, dict) else None
-        if not file_id:
-            raise SlackError("no_file_id", method="files_upload_v2")
-        return str(file_id)
+    def _find_upload(
+        self, digest: Digest, index: int, problem: SlackError, *, channel_id: str, ts: str
+    ) -> str | None:
+        """After an upload with an unknown outcome (timeout, reset, 5xx): is the file in the thread?"""
+        if not isinstance(problem, SlackTransientError):
+            return None
+        thread = read_thread(self._lookup, channel_id=channel_id, ts=ts)
+        return shared_files(thread, {index: chart_filename(digest, index)}).get(index)
 
-    def _update(self, message: Message, *, channel_id: str, ts: str) -> None:
+    def _update(self, message: Message, *, channel_id: str, ts: str, metadata: dict[str, Any]) -> bool:
+        """Edit the message (idempotent: a resumed run simply edits again); False when it did not work."""
         try:
             self._call(
                 "chat.update",
-                lambda: self.client.chat_update(channel=channel_id, ts=ts, **message.as_kwargs()),
+                lambda: self.client.chat_update(
+                    channel=channel_id, ts=ts, metadata=metadata, **message.as_kwargs()
+                ),
             )
-        except Exception as error:  # the message stands, without its image
-            log.warning("could not add the chart to %s/%s: %s", channel_id, ts, classify(error))
+        except Exception as error:
+            problem = classify(error, method="chat.update")
+            if problem.retryable:  # unknown or rate-limited: the run is retried, and edits again
+                raise problem from error
+            log.warning(
+                "could not add the chart to %s/%s: %s", channel_id, ts, problem
+            )  # it stands, imageless
+            return False
+        return True
 
-    def _send(self, message: Message, *, channel: str, thread_ts: str | None = None) -> Any:
+    def _send(
+        self,
+        message: Message,
+        *,
+        channel: str,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Any:
         return self.client.chat_postMessage(
             channel=channel,
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=metadata,
             **message.as_kwargs(),
         )
+
+    def _lookup(self, method: str, **kwargs: Any) -> Any:
+        """A read for `digest_lookup` (conversations.history / replies), rate limits waited out."""
+        return self._call(method, lambda: self.client.api_call(method, http_verb="GET", params=kwargs))
 
     def _call(self, method: str, call: Callable[[], Any]) -> Any:
         """One Slack call; a rate limit is waited out (Retry-After) a couple of times before giving up."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,6 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot.verify import MAX_BODY_BYTES, check_request
 from kpi_core.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -24,15 +27,41 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class KpibotWsgi:
-    """`POST /slack/events` goes to Bolt (commands, interactivity, events); `GET /healthz` reports health."""
+    """`POST /slack/events` goes to Bolt (commands, interactivity, events) once its signature and timestamp
+    verify (bot/verify.py): anything else there gets 401 and nothing else happens. `GET /healthz` reports
+    health; in OAuth mode `GET /slack/install` and `GET /slack/oauth_redirect` go to Bolt's OAuth flow.
+    `now` is the wall clock the timestamps are checked against (Slack signs with real time)."""
 
-    def __init__(self, app: App, runtime: Runtime) -> None:
+    def __init__(self, app: App, runtime: Runtime, *, now: Callable[[], float] = time.time) -> None:
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        flow = app.oauth_flow
+        # The OAuth install pages are opened by people, not signed by Slack: Bolt checks their state.
+        self.oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
         self.runtime = runtime
+        self.secret = runtime.settings.slack_signing_secret
+        self.now = now
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             return self.health(start_response)
+        if path in self.oauth_paths and method == "GET":
+            return self.slack(environ, start_response)
+        if path != EVENTS_PATH or method != "POST":
+            return _plain(start_response, "404 Not Found", "not found")
+        body, problem = _read_body(environ)
+        if problem is None:
+            headers = {
+                "X-Slack-Request-Timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+                "X-Slack-Signature": environ.get("HTTP_X_SLACK_SIGNATURE"),
+            }
+            present = {name: value for name, value in headers.items() if value is not None}
+            problem = check_request(present, body, secret=self.secret, now=self.now())
+        if problem is not None:  # the reason only: an unverified body is never logged nor answered
+            log.warning("refused a request to %s: %s", EVENTS_PATH, problem)
+            return _plain(start_response, "401 Unauthorized", "invalid request")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         return self.slack(environ, start_response)
 
     def health(self, start_response: StartResponse) -> Iterable[bytes]:
@@ -48,6 +77,28 @@ class KpibotWsgi:
         body = json.dumps({"ok": status.startswith("200"), **checks}).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+
+def _read_body(environ: dict[str, Any]) -> tuple[bytes, str | None]:
+    """The request body, read no further than MAX_BODY_BYTES (+1 to notice a bigger one)."""
+    raw = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if raw and not (raw.isascii() and raw.isdigit()):
+        return b"", "malformed content length"
+    if raw and int(raw) > MAX_BODY_BYTES:
+        return b"", "body too large"
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b"", None
+    body: bytes = stream.read(int(raw)) if raw else stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return b"", "body too large"
+    return body, None
+
+
+def _plain(start_response: StartResponse, status: str, text: str) -> Iterable[bytes]:
+    payload = text.encode()
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(payload)))])
+    return [payload]
 
 
 class HttpServer:

@@ -34,9 +34,11 @@ _LEDGER_OUTCOMES: dict[str, Outcome] = {
 class DigestPoster(Protocol):
     """Posts one digest to one channel, resuming from `resume` (bot/ implements it over Slack).
 
-    Post the message unless `resume.ts` is set, then the thread parts from `resume.thread_parts` on.
+    Post the message unless `resume.ts` is set, then the charts and the thread parts not yet recorded.
     Call `on_progress` right after each Slack call that succeeded (message: ts set, thread_parts 0;
-    each thread part: thread_parts + 1) and return the final progress. Raise on failure; an exception
+    each chart, the edit that shows them, each thread part: thread_parts + 1) and return the final
+    progress. When `resume.attempt` > 1 an earlier attempt may have been cut off after Slack acted:
+    look for what it posted (by the message metadata) before posting again. Raise on failure; an exception
     with `retryable = False` (channel_not_found, not_in_channel, auth) is not retried.
     """
 
@@ -114,7 +116,7 @@ def run_digest(
         logger.info("digest %s %s: skipped, no new data", digest.name, period.key)
         return replace(result, outcome="skipped", detail="no new data")
     try:
-        return _post_all(digest, content, claim, result, ledger=ledger, post=post, tick=tick)
+        return _post_all(digest, content, claim, result, ledger=ledger, post=post, tick=tick, fresh=force)
     except ClaimLostError as lost:
         logger.warning("%s", lost)
         return replace(result, outcome="lost", detail=str(lost))
@@ -129,12 +131,18 @@ def _post_all(
     ledger: DigestLedger,
     post: DigestPoster,
     tick: Callable[[], datetime],
+    fresh: bool = False,
 ) -> RunResult:
+    """Post to every channel not done yet. `fresh` (a forced re-send) posts anew: nothing earlier is
+    adopted, so the poster is told this is a first attempt."""
     ledger.start_posting(claim, now=tick())
+    attempt = 1 if fresh else claim.attempt
     posted, before, errors = [], [], []
     retryable = True
     for channel in digest.channels:
-        progress = claim.posts.get(channel, PostProgress(channel))
+        progress = replace(
+            claim.posts.get(channel, PostProgress(channel)), attempt=attempt, since=claim.started_at
+        )
         if progress.done:
             before.append(channel)
             continue

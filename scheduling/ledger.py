@@ -89,7 +89,7 @@ class DigestLedger:
                 insert.on_conflict_do_nothing(index_elements=["digest", "period_key"]).returning(DigestRun.id)
             ).scalar_one_or_none()
         if inserted is not None:
-            return Claim(inserted, digest, period_key, token, worker, 1, late, resumed=False)
+            return Claim(inserted, digest, period_key, token, worker, 1, late, resumed=False, started_at=now)
         return self._take_over(
             digest, period_key, now=now, worker=worker, token=token, until=until, late=late, force=force
         )
@@ -130,15 +130,17 @@ class DigestLedger:
                     **({"late": True} if late else {}),
                     updated_at=now,
                 )
-                .returning(DigestRun.id, DigestRun.attempts, DigestRun.late)
+                .returning(DigestRun.id, DigestRun.attempts, DigestRun.late, DigestRun.created_at)
             ).one_or_none()
             if row is None:
                 return None
-            run_id, attempt, was_late = row
+            run_id, attempt, was_late, started = row
             if force:
                 session.execute(delete(DigestPost).where(DigestPost.run_id == run_id))
             posts = {post.channel: post for post in self._posts(session, run_id)}
-        return Claim(run_id, digest, period_key, token, worker, attempt, bool(was_late), True, posts)
+        return Claim(
+            run_id, digest, period_key, token, worker, attempt, bool(was_late), True, posts, utc(started)
+        )
 
     # -- progress and outcome (each checks the claim is still ours) --------------------------------
 
@@ -163,6 +165,9 @@ class DigestLedger:
             post.ts = progress.ts or post.ts
             post.channel_id = progress.channel_id or post.channel_id
             post.thread_parts = max(progress.thread_parts, post.thread_parts or 0)
+            if progress.charts:
+                post.charts = {**(post.charts or {}), **{str(i): f for i, f in progress.charts}}
+            post.charts_attached = progress.charts_attached or bool(post.charts_attached)
             post.done = progress.done or bool(post.done)
             post.updated_at = now
 
@@ -282,7 +287,15 @@ class DigestLedger:
     def _posts(session: Session, run_id: int) -> tuple[PostProgress, ...]:
         rows = session.execute(select(DigestPost).where(DigestPost.run_id == run_id).order_by(DigestPost.id))
         return tuple(
-            PostProgress(post.channel, post.ts, post.thread_parts, bool(post.done), post.channel_id)
+            PostProgress(
+                post.channel,
+                post.ts,
+                post.thread_parts,
+                bool(post.done),
+                post.channel_id,
+                charts=tuple(sorted((int(i), f) for i, f in (post.charts or {}).items())),
+                charts_attached=bool(post.charts_attached),
+            )
             for post in rows.scalars()
         )
 

@@ -20,13 +20,22 @@ class ClaimLostError(RuntimeError):
 
 @dataclass(frozen=True)
 class PostProgress:
-    """How far one destination got: the message ts once posted, thread parts posted after it, done."""
+    """How far one destination got: the message ts once posted, the chart files uploaded into its thread
+    (section index -> file id) and whether the message shows them, thread parts posted after it, done.
+
+    `attempt` is the run's attempt (not stored: the claim knows it). Past the first, an earlier attempt
+    may have been cut off mid-call, so the poster looks in Slack before posting anything again.
+    """
 
     channel: str
     ts: str | None = None
     thread_parts: int = 0
     done: bool = False
     channel_id: str | None = None
+    charts: tuple[tuple[int, str], ...] = ()
+    charts_attached: bool = False
+    attempt: int = 1
+    since: datetime | None = None  # when the run's first attempt began (not stored): look back to here
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class Claim:
     late: bool
     resumed: bool
     posts: Mapping[str, PostProgress] = field(default_factory=dict)
+    started_at: datetime | None = None  # the run's first claim
 
 
 @dataclass(frozen=True)

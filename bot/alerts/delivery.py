@@ -19,6 +19,7 @@ from kpi_core.config.models import KpiDefinition
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "kpibot_alert"
+MAX_LOOKUP_PAGES = 20  # 4,000 messages since the rows were queued: more than a storm leaves
 CHANNEL_WIDE = {"@here": "<!here>", "here": "<!here>", "@channel": "<!channel>", "@everyone": "<!everyone>"}
 
 
@@ -76,42 +77,42 @@ def metadata(items: Sequence[OutboxItem]) -> dict[str, Any]:
 
 
 def outcome_unknown(items: Sequence[OutboxItem]) -> bool:
-    """Whether an earlier attempt of these rows may have reached Slack: it timed out, the connection
-    dropped, Slack answered 5xx, or the sender died holding the claim. Not after a 429 or a deferral."""
-    for item in items:
-        error = item.last_error or ""
-        if item.attempts > 1 and not (error.endswith(": ratelimited") or error.startswith("deferred")):
-            return True
-    return False
+    """Whether an earlier attempt of these rows may have reached Slack. Any earlier attempt may have: a
+    timeout, a dropped connection or a 5xx leave the outcome unknown, a sender may have died holding the
+    claim, and even a 429 or a deferral can come after an earlier call of the same attempt took effect
+    (a thread note posted, then its chat.update rate-limited). So: every retry looks first."""
+    return any(item.attempts > 1 for item in items)
 
 
 def find_posted(
     slack: CountingClient, channel: str, items: Sequence[OutboxItem], *, thread_ts: str | None
-) -> str | None:
-    """The ts of a message an earlier attempt of these rows posted, if Slack has it."""
+) -> dict[str, str]:
+    """The messages earlier attempts of these rows posted: outbox key -> ts, for the keys Slack has.
+
+    Only the keys a message's metadata lists count as delivered by it: a grouped post found for 12 rows
+    says nothing about a 13th retried with them. Raises SlackError when Slack cannot be asked: a row whose
+    outcome is unknown is not posted until someone has looked.
+    """
     since: datetime = min(item.created_at for item in items) - timedelta(minutes=5)
     wanted = {item.key for item in items}
-    try:
+    found: dict[str, str] = {}
+    cursor: str | None = None
+    for _page in range(MAX_LOOKUP_PAGES):
+        args: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+        if cursor:
+            args["cursor"] = cursor
         if thread_ts is None:
-            response = slack.call(
-                "conversations.history",
-                channel=channel,
-                oldest=f"{since.timestamp():.6f}",
-                limit=200,
-                include_all_metadata=True,
-            )
+            response = slack.call("conversations.history", oldest=f"{since.timestamp():.6f}", **args)
         else:
-            response = slack.call(
-                "conversations.replies", channel=channel, ts=thread_ts, limit=200, include_all_metadata=True
-            )
-    except SlackError as problem:  # cannot check: posting again is better than not posting
-        log.info("could not look for an earlier attempt in %s: %s", channel, problem)
-        return None
-    for message in response.get("messages") or []:
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        if wanted & set(payload.get("keys") or ()):
-            return str(message.get("ts"))
-    return None
+            response = slack.call("conversations.replies", ts=thread_ts, **args)
+        for message in response.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            for key in wanted.intersection(payload.get("keys") or ()):
+                found.setdefault(key, str(message.get("ts")))
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if cursor is None or len(found) == len(wanted):
+            break
+    return found
 
 
 def route_mentions(

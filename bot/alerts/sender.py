@@ -18,7 +18,7 @@ message already posted (by the outbox keys in its metadata) instead of posting i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -119,18 +119,24 @@ class OutboxSender:
             return
         live = [i for i in incidents if i is not None]
         first, copy = items[0], group.copy
+        delivered: set[int] = set()
+
+        def sent(batch: Sequence[OutboxItem], channel: str, ts: str) -> None:
+            for item in batch:
+                if item.id not in delivered:
+                    delivered.add(item.id)
+                    self._mark_sent(item, channel=channel, ts=ts, grouped=len(items) > 1, report=report)
+
         try:
             if group.kind == "post":
-                channel, ts = self._post(slack, items, live)
+                self._post(slack, items, live, sent)
             elif first.kind == "post" or (copy is None and first.payload.get("fallback_for")):
-                if (
-                    copy is not None
-                ):  # e.g. an escalation to someone who has the message already: say so in it
+                if copy is not None:  # e.g. an escalation to someone who has the message already: say so
                     self._reply(slack, items, live, copy)
                     self._update(slack, copy, first)
-                    channel, ts = copy.channel, copy.ts
+                    sent(items, copy.channel, copy.ts)
                 else:
-                    channel, ts = self._post(slack, items, live)
+                    self._post(slack, items, live, sent)
             elif copy is None:
                 self._nothing_to_update(first, report)
                 return
@@ -138,9 +144,11 @@ class OutboxSender:
                 if first.kind == "thread":
                     self._reply(slack, items, live, copy)
                 self._update(slack, copy, first)
-                channel, ts = copy.channel, copy.ts
+                sent(items, copy.channel, copy.ts)
         except Deferred as held:  # the channel is held back by a Retry-After: later, without calling Slack
             for item in items:
+                if item.id in delivered:
+                    continue
                 self.store.mark_retry(
                     item.id,
                     worker_id=self.worker_id,
@@ -148,30 +156,46 @@ class OutboxSender:
                     retry_after=timedelta(seconds=held.seconds),
                     error=f"deferred: {held}",
                 )
-            report.retried += len(items)
-            return
+                report.retried += 1
         except Exception as error:
             for item in items:
-                self._failed(item, classify(error), slack.channel, report)
-            return
-        for item in items:
-            if self.store.mark_sent(
-                item.id, worker_id=self.worker_id, now=self.clock.now(), channel=channel, ts=ts
-            ):
-                report.sent += 1
-                report.grouped += len(items) > 1
-            else:  # our claim expired and another sender took the row: it may be delivered twice
-                log.warning("outbox row %s: claim lost after sending (lease too short?)", item.key)
+                if item.id not in delivered:
+                    self._failed(item, classify(error), slack.channel, report)
+
+    def _mark_sent(
+        self, item: OutboxItem, *, channel: str, ts: str, grouped: bool, report: DeliveryReport
+    ) -> None:
+        if self.store.mark_sent(
+            item.id, worker_id=self.worker_id, now=self.clock.now(), channel=channel, ts=ts
+        ):
+            report.sent += 1
+            report.grouped += grouped
+        else:  # our claim expired and another sender took the row: it may be delivered twice
+            log.warning("outbox row %s: claim lost after sending (lease too short?)", item.key)
 
     def _post(
-        self, slack: CountingClient, items: Sequence[OutboxItem], incidents: list[Incident]
-    ) -> tuple[str, str]:
+        self,
+        slack: CountingClient,
+        items: Sequence[OutboxItem],
+        incidents: list[Incident],
+        sent: Callable[[Sequence[OutboxItem], str, str], None],
+    ) -> None:
+        """Post the rows' message; rows an interrupted attempt already delivered are adopted, not posted."""
         first = items[0]
         channel = self.resolver.channel_for(first.destination)
         if outcome_unknown(items):
             found = find_posted(slack, channel, items, thread_ts=None)
-            if found is not None:
-                return channel, found
+            for ts in dict.fromkeys(found.values()):
+                sent([item for item in items if found.get(item.key) == ts], channel, ts)
+            left = [
+                (item, incident)
+                for item, incident in zip(items, incidents, strict=True)
+                if item.key not in found
+            ]
+            if not left:
+                return
+            items, incidents = [item for item, _ in left], [incident for _, incident in left]
+            first = items[0]
         pairs = zip(items, incidents, strict=True)
         mentions = tuple(dict.fromkeys(m for item, incident in pairs for m in self._mentions(item, incident)))
         banner = self.assembler.banner(first.reason, first.payload)
@@ -192,7 +216,7 @@ class OutboxSender:
             response = slack.call("chat.postMessage", channel=channel, **kwargs)
         posted = str(response["channel"])
         self.resolver.remember(first.destination, posted)
-        return posted, str(response["ts"])
+        sent(items, posted, str(response["ts"]))
 
     def _reply(
         self,
@@ -201,8 +225,12 @@ class OutboxSender:
         incidents: list[Incident],
         copy: IncidentMessage,
     ) -> None:
-        if outcome_unknown(items) and find_posted(slack, copy.channel, items, thread_ts=copy.ts):
-            return
+        if outcome_unknown(items):  # post the notes no earlier attempt posted, and only those
+            found = find_posted(slack, copy.channel, items, thread_ts=copy.ts)
+            left = [(i, n) for i, n in zip(items, incidents, strict=True) if i.key not in found]
+            if not left:
+                return
+            items, incidents = [i for i, _ in left], [n for _, n in left]
         titled = self.shared(copy)
         notes = [
             self.assembler.note(

@@ -1,7 +1,8 @@
 """The local Slack emulator used by the tests and `kpibot demo` (see emulator.py)."""
 
 from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.limits import DEFAULT_LIMITS, Fault, RateLimit
+from bot.sandbox.faults import Fault, FaultStorm
+from bot.sandbox.limits import DEFAULT_LIMITS, RateLimit
 from bot.sandbox.messages import Ephemeral, Message, MessageVersion, SlackFile
 from bot.sandbox.queries import flatten_text
 from bot.sandbox.recording import Call, Delivery
@@ -17,6 +18,7 @@ __all__ = [
     "EmulatorError",
     "Ephemeral",
     "Fault",
+    "FaultStorm",
     "Message",
     "MessageVersion",
     "MethodError",

@@ -94,6 +94,8 @@ def update(call: ApiCall) -> dict[str, Any]:
         if content.attachments is not None
         else ([] if "attachments" in call.args else None),
     )
+    if call.args.get("metadata"):  # given: replaces the message's metadata; absent: kept
+        message.metadata = _metadata(call)
     return {
         "ok": True,
         "channel": channel.id,
@@ -129,10 +131,17 @@ def history(call: ApiCall) -> dict[str, Any]:
     page, next_cursor = paginate(messages, call, default=100, maximum=999)
     return {
         "ok": True,
-        "messages": [call.ws.render(m) for m in page],
+        "messages": [_with_metadata(call, call.ws.render(m)) for m in page],
         "has_more": bool(next_cursor),
         "response_metadata": {"next_cursor": next_cursor},
     }
+
+
+def _with_metadata(call: ApiCall, message: dict[str, Any]) -> dict[str, Any]:
+    """Slack returns a message's metadata from history and replies only with include_all_metadata=true."""
+    if not call.flag("include_all_metadata"):
+        message.pop("metadata", None)
+    return message
 
 
 def replies(call: ApiCall) -> dict[str, Any]:
@@ -146,7 +155,7 @@ def replies(call: ApiCall) -> dict[str, Any]:
     page, next_cursor = paginate(thread, call, default=1000, maximum=1000)
     return {
         "ok": True,
-        "messages": [call.ws.render(m) for m in page],
+        "messages": [_with_metadata(call, call.ws.render(m)) for m in page],
         "has_more": bool(next_cursor),
         "response_metadata": {"next_cursor": next_cursor},
     }

@@ -66,7 +66,7 @@ class Directory:
         self.messages: dict[str, dict[str, Message]] = {}  # channel id -> ts -> message (replies included)
         self.ephemerals: list[Ephemeral] = []
         self.files: dict[str, SlackFile] = {}
-        self._last_ts = 0.0
+        self._last_ts = 0  # microseconds
         self.base_url = ""  # set by the emulator once its port is known; file URLs hang off it
         self.bot_user = self.add_user(name="kpibot", real_name="kpibot", id=bot_user_id, is_bot=True)
         self.bot_user.bot_id = bot_id

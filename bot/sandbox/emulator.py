@@ -26,8 +26,9 @@ from typing import Any
 from bot.sandbox.api_views import ViewsMixin
 from bot.sandbox.directory import IdFactory
 from bot.sandbox.endpoints import EndpointsMixin
+from bot.sandbox.faults import Fault, FaultInjector, FaultStorm
 from bot.sandbox.http_server import EmulatorHTTPServer
-from bot.sandbox.limits import Fault, FaultInjector, RateLimit, RateLimiter
+from bot.sandbox.limits import RateLimit, RateLimiter
 from bot.sandbox.oauth import OAuthMixin
 from bot.sandbox.queries import ChannelSpec, QueriesMixin, UserSpec
 from bot.sandbox.recording import Call, Delivery
@@ -221,13 +222,22 @@ class SlackEmulator(SocketModeMixin, OAuthMixin, ViewsMixin, EndpointsMixin, Que
         status: int = 500,
         hold: float = 30.0,
         processed: bool = False,
+        after: int = 0,
     ) -> Fault:
         """Make the next `times` calls to `method` ("*" = any Web API method, or "response_url"/"upload")
         fail with `kind`: ratelimited (429 + Retry-After), server_error (status 500/503), timeout (hold,
-        then close), disconnect, or any Slack error code such as channel_not_found."""
-        return self.faults.add(Fault(method, kind, times, retry_after, status, hold, processed))
+        then close), late (answer after `hold`), disconnect, reset, or any Slack error code such as
+        channel_not_found. `processed`: the method runs first, and only its answer is lost or late.
+        `after`: let that many calls to `method` through first."""
+        return self.faults.add(Fault(method, kind, times, retry_after, status, hold, processed, after))
+
+    def start_fault_storm(self, storm: FaultStorm) -> FaultStorm:
+        """Fail calls at random from now on, on a seeded schedule (see faults.py), until `clear_faults`."""
+        self.faults.storm = storm
+        return storm
 
     def clear_faults(self) -> None:
+        """No more faults: the explicit ones pending and any storm end here."""
         self.faults.clear()
 
     def set_rate_limit(self, method: str, limit: RateLimit | None) -> None:

@@ -16,8 +16,9 @@ from bot.sandbox.api_conversations import METHODS as CONVERSATION_METHODS
 from bot.sandbox.api_files import METHODS as FILE_METHODS
 from bot.sandbox.api_files import receive_upload
 from bot.sandbox.api_views import METHODS as VIEW_METHODS
+from bot.sandbox.faults import Fault, FaultInjector
 from bot.sandbox.http_server import Reply
-from bot.sandbox.limits import Fault, FaultInjector, RateLimiter
+from bot.sandbox.limits import RateLimiter
 from bot.sandbox.recording import Call
 from bot.sandbox.response_urls import ResponseUrls
 from bot.sandbox.state import MethodError
@@ -62,6 +63,13 @@ class EndpointsMixin:
         fault = self.faults.take(method)
         if fault is not None and not fault.processed:
             call.fault = fault.kind
+            if fault.kind == "late":  # the answer, late: here an error that never ran the method
+                return Reply(
+                    status=503,
+                    body={"ok": False, "error": "service_unavailable"},
+                    action="late",
+                    hold=fault.hold,
+                )
             return _fault_reply(fault)
         socket_reply = self.socket_api_reply(method, token, call)  # apps.connections.open, app tokens
         if socket_reply is not None:
@@ -97,8 +105,11 @@ class EndpointsMixin:
             if call.warnings:
                 body.setdefault("response_metadata", {}).setdefault("warnings", list(call.warnings))
             reply = Reply(body=body)
-        if fault is not None:  # processed: the method ran, but the client never hears back
+        if fault is not None:  # processed: the method ran, but the client never hears back in time
             call.fault = fault.kind
+            if fault.kind == "late":
+                reply.action, reply.hold = "late", fault.hold
+                return reply
             return _fault_reply(fault)
         return reply
 
@@ -184,6 +195,6 @@ def _fault_reply(fault: Fault) -> Reply:
         return Reply(status=fault.status, body={"ok": False, "error": error})
     if fault.kind == "timeout":
         return Reply(action="hold", hold=fault.hold)
-    if fault.kind == "disconnect":
-        return Reply(action="disconnect")
+    if fault.kind in ("disconnect", "reset"):
+        return Reply(action=fault.kind)
     return Reply(body={"ok": False, "error": fault.kind})

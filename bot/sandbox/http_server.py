@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
+import struct
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -29,7 +31,8 @@ MAX_BODY = 64 * 1024 * 1024
 @dataclass
 class Reply:
     """What to send back. `action` "hold" keeps the connection silent for `hold` seconds, then closes it;
-    "disconnect" closes it at once (both model a client-side timeout / connection reset)."""
+    "late" sends the reply after `hold` seconds; "disconnect" closes the connection at once and "reset"
+    resets it (TCP RST): models of a client-side timeout, an answer after the client gave up, a reset."""
 
     status: int = 200
     body: dict[str, Any] | str | bytes | None = None
@@ -145,9 +148,14 @@ class _Handler(BaseHTTPRequestHandler):
         return None if is_json or not isinstance(token, str) else token
 
     def _send(self, reply: Reply) -> None:
-        if reply.action != "respond":
+        if reply.action == "late":
+            self.server.emulator.hold(reply.hold)
+            self.close_connection = True  # the client may be gone: answer, then close
+        elif reply.action != "respond":
             if reply.action == "hold":
                 self.server.emulator.hold(reply.hold)
+            elif reply.action == "reset":  # linger 0: close() sends RST instead of FIN
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return
         if isinstance(reply.body, dict):
@@ -164,5 +172,5 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True

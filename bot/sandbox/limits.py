@@ -1,4 +1,4 @@
-"""Per-method rate limits (Slack's tiers) and injected faults.
+"""Per-method rate limits (Slack's tiers); injected faults are in faults.py.
 
 Rate limits are token buckets on the emulator's clock, so tests move time instead of sleeping. They are off
 unless the emulator is built with `rate_limits=True` or a method gets its own limit with `set_rate_limit`.
@@ -10,6 +10,8 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from bot.sandbox.faults import FAULT_KINDS, Fault, FaultInjector
 
 
 @dataclass(frozen=True)
@@ -104,50 +106,4 @@ class RateLimiter:
             self._buckets.clear()
 
 
-FAULT_KINDS = ("ratelimited", "server_error", "timeout", "disconnect")
-
-
-@dataclass
-class Fault:
-    """One injected failure. `kind` is ratelimited, server_error, timeout, disconnect, or any Slack error
-    code (channel_not_found, not_in_channel, invalid_auth, ...) returned as `{"ok": false, "error": kind}`.
-    """
-
-    method: str  # a Web API method, "*" for any, or "response_url" / "upload" for those endpoints
-    kind: str
-    remaining: int = 1
-    retry_after: int = 1  # ratelimited: the Retry-After header
-    status: int = 500  # server_error: 500 or 503
-    hold: float = 30.0  # timeout: seconds to hold the request before closing it (stop() releases it)
-    processed: bool = False  # timeout/disconnect: run the method first (the client never sees the reply)
-
-
-class FaultInjector:
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: Fault) -> Fault:
-        if fault.remaining < 1:
-            raise ValueError("a fault needs times >= 1")
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def take(self, method: str) -> Fault | None:
-        """The next fault for this call, consuming one use of it."""
-        with self._lock:
-            for fault in self._faults:
-                wildcard = fault.method == "*" and "." in method  # "*" means any Web API method
-                if fault.remaining > 0 and (fault.method == method or wildcard):
-                    fault.remaining -= 1
-                    return fault
-            return None
-
-    def pending(self) -> list[Fault]:
-        with self._lock:
-            return [f for f in self._faults if f.remaining > 0]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
+__all__ = ["DEFAULT_LIMITS", "FAULT_KINDS", "Fault", "FaultInjector", "RateLimit", "RateLimiter"]

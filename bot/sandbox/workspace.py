@@ -21,10 +21,12 @@ class Workspace(Directory):
         return [m for m in self.messages.get(channel, {}).values() if not m.is_reply or m.reply_broadcast]
 
     def next_ts(self) -> str:
-        """Slack's message ts: seconds.micros, strictly increasing within the workspace."""
-        now = max(self.clock(), self._last_ts + 0.000001)
-        self._last_ts = now
-        return f"{now:.6f}"
+        """Slack's message ts: seconds.micros, strictly increasing within the workspace. Counted in whole
+        microseconds: a float at 1.7e9 s cannot hold one more microsecond exactly, and two messages
+        with one ts would be one message."""
+        micros = max(round(self.clock() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def post_message(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpi_core.storage.models import Base
@@ -41,7 +41,8 @@ class DigestRun(Base):
 
 
 class DigestPost(Base):
-    """One destination of a run: the message's ts once posted, and how many thread parts followed it."""
+    """One destination of a run: the message's ts once posted, its chart files, whether the message was
+    edited to show them, and how many thread parts followed it."""
 
     __tablename__ = "digest_posts"
     __table_args__ = (UniqueConstraint("run_id", "channel", name="uq_digest_post_channel"),)
@@ -52,5 +53,8 @@ class DigestPost(Base):
     channel_id: Mapped[str | None] = mapped_column(String(40), nullable=True)  # resolved id, when known
     ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
     thread_parts: Mapped[int] = mapped_column(Integer, default=0)
+    # chart section index (as a string) -> file id, once each upload is known to have worked
+    charts: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    charts_attached: Mapped[bool] = mapped_column(Boolean, default=False)  # the message shows them
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

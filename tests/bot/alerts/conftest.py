@@ -19,6 +19,7 @@ from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 from kpi_core.storage.observations import ObservationStore
 from tests.bot.alerts.harness import CHANNELS, USERS, SlackWatcher, write_config
+from tests.bot.alerts.invariants import check_exactly_once
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Worker:
     jobs: SlackAlertJobs
     watch: SlackWatcher
     clock: ManualClock
+    allow_lost: tuple[str, ...] = ()  # a test of an unreachable fallback: these rows may not arrive
 
     def record(self, key: str, value: float) -> Worker:
         now = self.clock.now()
@@ -61,6 +63,11 @@ def make_worker(tmp_path: Path, clock: ManualClock) -> Iterator[Any]:
         return worker
 
     yield make
+    for worker in started:  # the exactly-once invariant, after whatever the test drained
+        census = check_exactly_once(worker.jobs.store, worker.emulator)
+        allowed = worker.allow_lost
+        assert not census.doubled and not census.problems, str(census)
+        assert [lost for lost in census.lost if not any(a in lost for a in allowed)] == [], str(census)
     for worker in started:
         worker.watch.unsubscribe()
         worker.runtime.close()

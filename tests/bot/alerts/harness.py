@@ -379,5 +379,11 @@ def open_timeline(
     timeline = AlertTimeline.start(config_dir, clock, database_url=database_url, **options)
     try:
         yield timeline
+        # the exactly-once invariant after the timeline's last drain (a failed row must have told the
+        # fallback channel; nothing is in Slack twice; nothing marked sent is missing)
+        from tests.bot.alerts.invariants import check_exactly_once
+
+        census = check_exactly_once(timeline.jobs.store, timeline.emulator)
+        assert not census.doubled and not census.problems and not census.lost, str(census)
     finally:
         timeline.stop()

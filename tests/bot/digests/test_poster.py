@@ -50,9 +50,25 @@ def test_one_message_with_its_chart_shared_in_the_channel(emu: SlackEmulator, cl
     )
     channel = emu.channel("kpi-daily")
     [message] = emu.messages(channel.id)
-    assert final == PostProgress("#kpi-daily", message.ts, 0, done=True, channel_id=channel.id)
-    assert progress == [PostProgress("#kpi-daily", message.ts, 0, channel_id=channel.id)]
     [image] = [b for b in message.blocks if b["type"] == "image"]
+    file_id = image["slack_file"]["id"]
+    posted = PostProgress("#kpi-daily", message.ts, 0, channel_id=channel.id)
+    uploaded = PostProgress("#kpi-daily", message.ts, 0, channel_id=channel.id, charts=((1, file_id),))
+    shown = PostProgress(
+        "#kpi-daily", message.ts, 0, channel_id=channel.id, charts=((1, file_id),), charts_attached=True
+    )
+    assert progress == [posted, uploaded, shown]  # each step recorded right after Slack took it
+    assert final == PostProgress(**{**shown.__dict__, "done": True})
+    assert message.metadata == {
+        "event_type": "kpibot_digest",
+        "event_payload": {
+            "digest": "daily",
+            "period": "2026-11-16",
+            "channel": "#kpi-daily",
+            "attempt": 1,
+            "part": 0,
+        },
+    }
     file = emu.file(image["slack_file"]["id"])
     assert file.content.startswith(b"\x89PNG") and file.is_shared_in(channel.id)
     assert message.text.startswith("Daily KPIs · Monday 16 Nov 2026 (Europe/Berlin): ")
@@ -76,7 +92,9 @@ def test_overflow_goes_into_the_thread_and_a_resume_posts_only_what_is_missing(
     [message] = emu.messages("kpi-daily")
     replies = [r for r in message.replies if r.via == "chat.postMessage"]
     assert final.thread_parts == len(replies) >= 2 and final.done
-    assert [p.thread_parts for p in progress] == list(range(len(replies) + 1))
+    assert [p.thread_parts for p in progress if p.charts_attached or not p.charts] == list(
+        range(len(replies) + 1)
+    )
     # a crash after the first reply: the next attempt posts the rest, and neither message nor reply 1 again
     first_reply = PostProgress("kpi-daily", message.ts, 1, channel_id=message.channel)
     again = poster(content, channel="kpi-daily", resume=first_reply, on_progress=Progress())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import urllib.error
 
 import pytest
@@ -142,3 +144,52 @@ def test_upload_fault(emu: SlackEmulator, client: WebClient) -> None:
     with pytest.raises(urllib.error.HTTPError, match="500"):  # slack_sdk lets the upload's HTTPError through
         client.files_upload_v2(channel=emu.channel("general").id, content=b"png", filename="c.png")
     assert emu.messages("general") == []
+
+
+def test_fault_late_answer_and_reset(emu: SlackEmulator) -> None:
+    impatient = WebClient(base_url=emu.api_url, token=TOKEN, timeout=0.2, retry_handlers=[])  # type: ignore[arg-type]
+    patient = WebClient(base_url=emu.api_url, token=TOKEN, timeout=5, retry_handlers=[])  # type: ignore[arg-type]
+    emu.inject_fault("chat.postMessage", "late", hold=0.4, processed=True)
+    with pytest.raises(TimeoutError):  # the answer comes after the client gave up; the post landed
+        impatient.chat_postMessage(channel="general", text="landed")
+    emu.inject_fault("chat.postMessage", "late", hold=0.3, processed=True)
+    assert patient.chat_postMessage(channel="general", text="slow but fine")["ok"]  # a slow answer is fine
+    emu.inject_fault("chat.postMessage", "reset", processed=True)
+    with pytest.raises(OSError):
+        impatient.chat_postMessage(channel="general", text="reset after landing")
+    emu.inject_fault("chat.postMessage", "reset")
+    with pytest.raises(OSError):
+        impatient.chat_postMessage(channel="general", text="never landed")
+    texts = [m.text for m in emu.messages("general")]
+    assert sorted(texts) == ["landed", "reset after landing", "slow but fine"]
+
+
+def test_history_shows_metadata_only_when_asked(emu: SlackEmulator, client: WebClient) -> None:
+    meta = {"event_type": "kpibot_test", "event_payload": {"keys": ["a"]}}
+    client.chat_postMessage(channel="general", text="tagged", metadata=meta)
+    channel = emu.channel("general").id
+    [plain] = client.conversations_history(channel=channel)["messages"]
+    [full] = client.conversations_history(channel=channel, include_all_metadata=True)["messages"]
+    assert "metadata" not in plain and full["metadata"] == meta
+
+
+def test_fault_storm_is_seeded_with_bursts_and_streaks(emu: SlackEmulator, client: WebClient) -> None:
+    from bot.sandbox import FaultStorm
+
+    def run(seed: int) -> list[str | None]:
+        emu.clear_recordings()
+        emu.start_fault_storm(
+            FaultStorm(seed=seed, rate=0.5, methods=("chat.update",), kinds=("ratelimited", "server_error"))
+        )
+        for _ in range(40):
+            with contextlib.suppress(SlackApiError):
+                client.chat_update(channel="general", ts="1.0", text="x")
+        emu.clear_faults()
+        return [c.fault for c in emu.calls_to("chat.update")]
+
+    first, again, other = run(3), run(3), run(4)
+    assert first == again and first != other
+    faults = [f for f in first if f]
+    assert 10 <= len(faults) <= 38 and {"ratelimited", "server_error"} <= set(faults)
+    runs = [len(list(g)) for f, g in itertools.groupby(first) if f]
+    assert max(runs) >= 2  # bursts of 429 and streaks of 5xx

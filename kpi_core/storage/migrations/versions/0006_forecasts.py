@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_forecasts"
-down_revision = "0003_alerts"
+down_revision = "0004_digest_steps"
 branch_labels = None
 depends_on = None
 
