@@ -120,11 +120,13 @@ def render_demo_summary(summary: DemoSummary, *, cli_database_url: str | None = 
         lines += [f"  • {s.kpi.name}: {value_words(s)}" for s in summary.dashboard.quick_stats]
     lines += ["", "DATA", *data_lines(summary), "", "NEXT"]
     prefix = cli_prefix(data_in=summary.database_url, cli_uses=cli_database_url)
-    lines += [
-        f"  {prefix}kpibot show mrr            one KPI, as /kpi mrr shows it",
-        f"  {prefix}kpibot show --all          every KPI by category",
-        "  kpibot serve               the Slack bot (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)",
+    steps = [
+        (f"{prefix}kpibot show mrr", "one KPI, as /kpi mrr shows it"),
+        (f"{prefix}kpibot show --all", "every KPI by category"),
+        ("kpibot serve", "the Slack bot (needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"),
     ]
+    width = max(len(command) for command, _ in steps) + 3
+    lines += [f"  {command.ljust(width)}{what}" for command, what in steps]
     return "\n".join(lines)
 
 
