@@ -17,8 +17,11 @@ OWNER = "owner"
 DIGEST = "digest"
 _EMAIL = re.compile(r"^(?:email:)?(?P<address>[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+)$", re.IGNORECASE)
 _CHANNEL = re.compile(r"^#(?P<name>[a-z0-9][a-z0-9._-]{0,79})$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+# Slack ids have no fixed length; written bare in a config file they are told from a role handle ("CRO")
+# by their letter and a digit. `<@ID>` and `<#ID>` (Slack's own mention syntax) take any id as it is.
+_CHANNEL_ID = re.compile(r"^[CG](?=[A-Z]*[0-9])[A-Z0-9]+$")
+_USER_ID = re.compile(r"^[UW](?=[A-Z]*[0-9])[A-Z0-9]+$")
+_MENTION = re.compile(r"^<(?P<sigil>[@#])(?P<id>[A-Za-z0-9]+)(?:\|[^<>]*)?>$")
 _HANDLE = re.compile(r"^@?[\w.-]+$")
 RECIPIENT_FORMS = "'#channel', a Slack id (C…/U…), an email address, or 'owner' (the KPI's owners)"
 
@@ -53,6 +56,8 @@ def parse_destination(text: str, *, allow_handles: bool = False) -> Destination:
     cleaned = str(text).strip()
     if cleaned == DIGEST:
         return Destination("digest", DIGEST)
+    if match := _MENTION.match(cleaned):
+        return Destination("user_id" if match["sigil"] == "@" else "channel_id", match["id"])
     if match := _EMAIL.match(cleaned):
         return Destination("email", match["address"].lower())
     if match := _CHANNEL.match(cleaned.lower()):

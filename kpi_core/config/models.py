@@ -50,9 +50,12 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 KEY_RULE = "a KPI key is lowercase letters, digits and underscores, starting with a letter"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER_MENTION = re.compile(r"^<@(?P<id>[A-Za-z0-9]+)(?:\|[^<>]*)?>$")  # Slack's own syntax, any id
 
 
 def _check_owner(owner: str) -> str:
+    if mention := _USER_MENTION.match(owner.strip()):
+        return mention["id"]
     if not (_EMAIL.match(owner) or _SLACK_USER_ID.match(owner)):
         raise ValueError(f"{owner!r} is not an email address or a Slack user id (like U024BE7LH)")
     return owner

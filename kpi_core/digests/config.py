@@ -38,12 +38,15 @@ from kpi_core.digests.sections import (
     shorthand_path,
 )
 
-_CHANNEL = re.compile(r"^(#?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$")
+_CHANNEL = re.compile(r"^(#?[a-z0-9][a-z0-9._-]{0,79}|[CGD](?=[A-Z]*[0-9])[A-Z0-9]+)$")
+_CHANNEL_MENTION = re.compile(r"^<#(?P<id>[A-Za-z0-9]+)(?:\|[^<>]*)?>$")  # Slack's own syntax, any id
 
 
 def check_channel(value: str) -> str:
     """A channel name (`#kpi-daily`) or id (`C0123ABCD`) as Slack accepts it; ValueError otherwise."""
     cleaned = value.strip()
+    if mention := _CHANNEL_MENTION.match(cleaned):
+        return mention["id"]
     if not _CHANNEL.match(cleaned):
         raise ValueError(f"{cleaned!r} is not a channel: use a name like #kpi-daily or an id like C0123ABCD")
     return cleaned
