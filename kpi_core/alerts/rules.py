@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from kpi_core.alerts.config import (
     SEVERITY_RANK,
@@ -189,12 +189,7 @@ def _compile_rule(cfg: AlertRuleConfig, path: Path, lookup: Catalog, config: Ale
         resolve_at=resolve_at,
         step=step,
         mode=cfg.mode or ("event" if kind == "milestone" or (condition and condition.edge) else "state"),
-        recipients=cfg.recipients,
-        actions=cfg.actions,
-        labels=tuple(sorted(cfg.labels.items())),
-        category=cfg.category or kpi.category,
-        cooldown=_cooldown(cfg.cooldown or config.cooldown, kpi.grain),
-        no_data=cfg.no_data or config.no_data,
+        **_routing_fields(cfg, kpi, config),
         condition_text=cfg.condition or f"{kpi.key} {_structured_text(cfg)}",
         threshold_text=cfg.threshold or "",
         notes=notes,
@@ -312,6 +307,18 @@ def max_severity(a: Severity, b: Severity) -> Severity:
     return a if SEVERITY_RANK[a] >= SEVERITY_RANK[b] else b
 
 
+def _routing_fields(cfg: AlertRuleConfig, kpi: KpiDefinition, config: AlertsConfig) -> dict[str, Any]:
+    """Who is told and how often, read the same way for every kind of rule."""
+    return {
+        "recipients": cfg.recipients,
+        "actions": cfg.actions,
+        "labels": tuple(sorted(cfg.labels.items())),
+        "category": cfg.category or kpi.category,
+        "cooldown": _cooldown(cfg.cooldown or config.cooldown, kpi.grain),
+        "no_data": cfg.no_data or config.no_data,
+    }
+
+
 def _anomaly_rule(
     cfg: AlertRuleConfig, kpi: KpiDefinition, side: str | None, config: AlertsConfig
 ) -> AlertRule:
@@ -330,12 +337,7 @@ def _anomaly_rule(
         sensitivity=SENSITIVITY[options.sensitivity if options else "medium"],
         side=chosen,  # type: ignore[arg-type]
         mode=cfg.mode or "state",
-        recipients=cfg.recipients,
-        actions=cfg.actions,
-        labels=tuple(sorted(cfg.labels.items())),
-        category=cfg.category or kpi.category,
-        cooldown=_cooldown(cfg.cooldown or config.cooldown, kpi.grain),
-        no_data=cfg.no_data or config.no_data,
+        **_routing_fields(cfg, kpi, config),
         condition_text=cfg.condition or f"{kpi.key} is anomalous",
         threshold_text=cfg.threshold or "",
         notes=(for_note,) if for_note else (),
