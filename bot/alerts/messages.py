@@ -19,7 +19,7 @@ from kpi_core.alerts.lifecycle import SYSTEM_ACTOR, Incident
 from kpi_core.alerts.rules import AlertRule
 from kpi_core.config.models import KpiDefinition
 from kpi_core.format import format_kpi_value
-from kpi_core.periods import period_label
+from kpi_core.periods import period_label, period_start
 
 GRAIN_WORD = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter"}
 AGGREGATE_WORD = {"avg": "average", "min": "minimum", "max": "maximum", "last": "value"}
@@ -115,10 +115,20 @@ class MessageAssembler:
             parts.append(f"{rule.for_periods} consecutive {word}s")
         return ", ".join(parts)
 
+    def period(self, incident: Incident, kpi: KpiDefinition | None) -> str:
+        """`Nov 2026`, or `Dec 2026 to date` while the incident judges a flow's running period."""
+        if kpi is None or incident.period is None:
+            return ""
+        label = period_label(incident.period, kpi.grain)
+        judged_on = incident.updated_at.astimezone(self.zone).date()
+        running = kpi.grain != "daily" and kpi.is_flow
+        running = running and period_start(judged_on, kpi.grain) == incident.period
+        return f"{label} to date" if running else label
+
     def view(self, incident: Incident, *, banner: str = "") -> IncidentView:
         rule = self.rules.get(incident.rule_key)
         kpi = self.kpis.get(incident.kpi_key)
-        period = period_label(incident.period, kpi.grain) if kpi is not None and incident.period else ""
+        period = self.period(incident, kpi)
         return IncidentView(
             id=incident.id,
             version=incident.version,
