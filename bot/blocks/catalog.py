@@ -67,6 +67,15 @@ def build_kpi_list(groups: Mapping[str, Sequence[KpiSnapshot]], *, title: str = 
     return messages
 
 
+# How a value relates to its period: what a reader needs to compare a month with the month before.
+MEASURE_WORDS = {
+    "level": "a balance at a point in time",
+    "sum": "a total over each {period}",
+    "rate": "a rate over each {period}",
+}
+GRAIN_NOUN = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter"}
+
+
 def build_info_card(kpi: KpiDefinition, *, owners: Sequence[str], source: str) -> Message:
     """Seed 004's definition template as a card."""
     pairs = [
@@ -74,7 +83,7 @@ def build_info_card(kpi: KpiDefinition, *, owners: Sequence[str], source: str) -
         ("Category", f"{kpi.category} · {kpi.tier.replace('_', ' ')}"),
         ("Unit", kpi.unit),
         ("Better when", "higher" if kpi.direction == "higher" else "lower"),
-        ("Measured", kpi.grain),
+        ("Measured", f"{kpi.grain} · {MEASURE_WORDS[kpi.measured_as].format(period=GRAIN_NOUN[kpi.grain])}"),
         ("Owner", ", ".join(owners) or "—"),
     ]
     if kpi.target is not None:

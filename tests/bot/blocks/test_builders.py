@@ -110,10 +110,14 @@ def test_category_cards_dashboard_help_error_and_info_are_valid() -> None:
         "ltv",
         source={"formula": "arpu / (monthly_churn_rate / 100)"},
         target={"2026-06-30": 1, "2026-12-31": 2},
+        measure=None,
     )
     info = build_info_card(ltv, owners=["<@U1>"], source=describe_source(ltv))
     assert_valid(info)
     assert "Target timeline" in str(info.as_kwargs()["blocks"])
+    assert "a rate over each month" in str(info.as_kwargs()["blocks"])  # a formula: a rate by default
+    balance = build_info_card(kpi(measure="level"), owners=[], source="s")
+    assert "a balance at a point in time" in str(balance.as_kwargs()["blocks"])
 
 
 @pytest.mark.parametrize("length", [10, 2999, 3000, 3001, 10_000])
