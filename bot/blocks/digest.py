@@ -25,6 +25,7 @@ from bot.blocks.digest_text import (
     mover_text,
     north_star_lines,
 )
+from bot.blocks.health_line import health_line
 from bot.blocks.primitives import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
@@ -134,13 +135,17 @@ def digest_fallback(digest: Digest) -> str:
 
 
 def header_blocks(digest: Digest) -> list[Block]:
-    """`📊 Daily metrics · Thursday 19 Nov 2026 (Europe/Berlin)`, what it compares with, late or not."""
+    """`📊 Daily metrics · Thursday 19 Nov 2026 (Europe/Berlin)`, what it compares with, late or not,
+    and the company health score on a line of its own."""
     head = digest.header
     title = f"📊 {head.title} · {head.period_label}" + (" · late" if head.late else "")
     notes = [f"Compared with {COMPARED_WITH[digest.period.kind]}", LEGEND]
     if head.late:
         notes.insert(0, f"⏰ *Posted late*: it was due {local_time(head.scheduled_for, head.timezone)}")
-    return [header(title), context(" · ".join(notes))]
+    blocks = [header(title), context(" · ".join(notes))]
+    if head.health is not None:
+        blocks.append(context(health_line(head.health)))
+    return blocks
 
 
 def footer(digest: Digest) -> Block:

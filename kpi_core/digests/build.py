@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
+from kpi_core.config.analytics import HealthConfig
 from kpi_core.config.models import Direction, KpiDefinition
 from kpi_core.digests import sections as cfg
 from kpi_core.digests.config import DigestDefinition
@@ -32,6 +33,7 @@ from kpi_core.digests.content import (
 )
 from kpi_core.digests.periods import DigestPeriod
 from kpi_core.evaluation import compute_change
+from kpi_core.health_inputs import company_health
 from kpi_core.periods import period_end
 from kpi_core.snapshot import Change, KpiSnapshot, Point
 from kpi_core.standing import compute_goal, compute_health, compute_progress, meets
@@ -51,12 +53,15 @@ def build_digest(
     previous_run_at: datetime | None = None,
     late: bool = False,
     north_star: str | None = None,
+    health: HealthConfig | None = None,
 ) -> Digest:
     """The content of `digest` for `period`, from snapshots taken at `period.end` (keyed by KPI key).
 
     KPIs missing from `snapshots` show as "no data"; chart panels use `chart_snapshots[(key, window)]`
     when given, else the plain snapshot. `north_star` is the catalog's north star key (for sections
-    that do not name one). `has_new_data` is True when any KPI was recorded after `previous_run_at`.
+    that do not name one). The header's company health score is computed over every snapshot given,
+    weighted by `health` (kpis.yml's `health:`). `has_new_data` is True when any KPI was recorded
+    after `previous_run_at`.
     """
     lines = _LineCache(period, kpis, snapshots)
     sections = [
@@ -74,6 +79,7 @@ def build_digest(
         scheduled_for=period.scheduled_for,
         generated_at=now,
         late=late,
+        health=company_health(snapshots.values(), config=health),
     )
     return Digest(
         name=digest.name,

@@ -43,9 +43,14 @@ def collect_digest(
     previous_run_at: datetime | None = None,
     late: bool = False,
 ) -> Digest:
-    """Read the snapshots a digest needs (one batched call, plus chart windows) and build its content."""
+    """Read the snapshots a digest needs (one batched call, plus chart windows) and build its content.
+
+    The batched call reads every KPI in the catalog: the header's company health score is over all of
+    them, like `/kpi health`, not only over the KPIs this digest shows.
+    """
     keys = digest.kpi_keys(catalog.kpis)
-    snapshots = {snap.kpi.key: snap for snap in service.snapshots(keys, at=period.end)}
+    every = [*keys, *(key for key in catalog.kpis if key not in keys)]
+    snapshots = {snap.kpi.key: snap for snap in service.snapshots(every, at=period.end)}
     by_window: dict[str, list[str]] = {}
     for section in digest.sections:
         if isinstance(section, cfg.ChartSection):
@@ -73,4 +78,5 @@ def collect_digest(
         previous_run_at=previous_run_at,
         late=late,
         north_star=cfg.north_star_key(catalog.kpis),
+        health=catalog.health,
     )

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 
 from kpi_core.config.models import KpiDefinition
 from kpi_core.digests.periods import DigestPeriod
+from kpi_core.health import HealthScore
 from kpi_core.snapshot import Change, KpiSnapshot
 from kpi_core.standing import GoalStanding, Health
 
@@ -169,6 +170,7 @@ class DigestHeader:
     scheduled_for: datetime  # UTC
     generated_at: datetime  # UTC
     late: bool  # posted by catch-up after the scheduled time
+    health: HealthScore | None = None  # the company health score at the period's end (every KPI)
 
 
 @dataclass(frozen=True)
