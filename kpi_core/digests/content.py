@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
+from kpi_core.cohorts import CohortTable
 from kpi_core.config.models import KpiDefinition
 from kpi_core.digests.periods import DigestPeriod
 from kpi_core.health import HealthScore
@@ -157,8 +158,24 @@ class NorthStarSection:
     progress: float | None  # towards next_milestone (or the fixed target), direction-aware
 
 
+@dataclass(frozen=True)
+class CohortsSection:
+    """A cohort table (drawn as a heatmap) with its insight lines, or why there is none."""
+
+    kind: ClassVar[str] = "cohorts"
+    title: str  # "Retention cohorts"
+    table: CohortTable | None
+    problem: str | None = None  # why there is no table: not set up, or the query failed
+
+
 DigestSection = (
-    HeadlineSection | TableSection | ChartSection | AlertsSection | MoversSection | NorthStarSection
+    HeadlineSection
+    | TableSection
+    | ChartSection
+    | AlertsSection
+    | MoversSection
+    | NorthStarSection
+    | CohortsSection
 )
 
 

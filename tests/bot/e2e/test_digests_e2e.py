@@ -45,9 +45,9 @@ def posted(stack: SandboxStack) -> list[str]:
 
 
 def chart_of(stack: SandboxStack, channel: str) -> bytes:
-    """The one digest in `channel`: its image block's file, which must be shared in that channel."""
+    """The one digest in `channel`: its trend chart's file, which must be shared in that channel."""
     [message] = stack.emulator.messages(channel)
-    [image] = [block for block in message.blocks if block["type"] == "image"]
+    [image] = [b for b in message.blocks if b["type"] == "image" and b["title"]["text"].startswith("📈")]
     file = stack.emulator.file(image["slack_file"]["id"])
     assert file.is_shared_in(stack.channel(channel))
     return file.content
