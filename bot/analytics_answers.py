@@ -121,6 +121,7 @@ def answer_dashboard(answers: Answers, request: KpiRequest, user_id: str, channe
             chart_alt_text=chart.alt_text if chart else "",
             title=layout.title,
             audience=layout.audience,
+            health=answers.company_health(),
         )
     ]
 

@@ -20,6 +20,8 @@ from bot.slack.shared_files import SharedFiles
 from bot.slack.uploads import post_with_chart, share_chart
 from kpi_core.catalog import UnknownKpiError
 from kpi_core.config.models import KpiDefinition
+from kpi_core.health import HealthScore
+from kpi_core.health_inputs import company_health
 from kpi_core.runtime import Runtime
 from kpi_core.snapshot import KpiSnapshot
 from kpi_core.windows import Window
@@ -177,7 +179,13 @@ class Answers:
             updated=local_now(self.runtime.clock.now(), self.timezone),
             chart_file_id=file_id,
             chart_alt_text=chart.alt_text if chart else "",
+            health=self.company_health(),
         )
+
+    def company_health(self) -> HealthScore | None:
+        """The company health score over every KPI now (as `/kpi health` computes it); None when unrated."""
+        catalog = self.runtime.config.catalog
+        return company_health(self.runtime.service.snapshots(), config=catalog.health)
 
     def open_alert_lines(self) -> list[str]:
         """One line per open alert for the dashboard (none until the alert listeners are registered)."""

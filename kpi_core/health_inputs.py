@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kpi_core.health import GoalStanding, HealthInput, HealthLevel
+from kpi_core.config.analytics import HealthConfig
+from kpi_core.health import (
+    GoalStanding,
+    HealthInput,
+    HealthLevel,
+    HealthScore,
+    HealthWeights,
+    NoRatedKpisError,
+    health_score,
+)
 from kpi_core.snapshot import KpiSnapshot
 from kpi_core.stages import KpiValue
 from kpi_core.standing import Goal, Health
@@ -33,6 +42,17 @@ def health_input(snapshot: KpiSnapshot) -> HealthInput:
 
 def health_inputs(snapshots: Iterable[KpiSnapshot]) -> list[HealthInput]:
     return [health_input(s) for s in snapshots]
+
+
+def company_health(
+    snapshots: Iterable[KpiSnapshot], *, config: HealthConfig | None = None
+) -> HealthScore | None:
+    """The company health score over `snapshots`, with kpis.yml's tier weights; None when none is rated."""
+    weights = HealthWeights(tiers={str(t): w for t, w in config.tiers.items()}) if config else None
+    try:
+        return health_score(health_inputs(snapshots), weights=weights)
+    except NoRatedKpisError:
+        return None
 
 
 def stage_values(snapshots: Iterable[KpiSnapshot]) -> dict[str, KpiValue]:

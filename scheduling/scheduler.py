@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from kpi_core.clock import Clock
+from kpi_core.cohorts.service import cohort_table_as_of
 from kpi_core.config.loader import AppConfig
 from kpi_core.config.models import Grain, KpiDefinition, SqlSource
 from kpi_core.digests.collect import SnapshotSource, collect_digest
@@ -83,6 +84,7 @@ def make_builder(
             open_alerts=open_alerts(now) if open_alerts else (),
             previous_run_at=previous_run_at,
             late=late,
+            cohorts=partial(cohort_table_as_of, config),
         )
 
     return build

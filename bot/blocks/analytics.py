@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
+from bot.blocks.health_line import BAND_EMOJI
 from bot.blocks.primitives import Message, chart_image, context, divider, escape, fields, header, section
 from kpi_core.cohorts import CohortKind, CohortTable
 from kpi_core.customers.churn import Evaluation, RiskLevel
 from kpi_core.customers.segments import SegmentSummary
 from kpi_core.customers.service import AtRiskAccount
 from kpi_core.format import format_value
-from kpi_core.health import Band, HealthScore, KpiPoints
+from kpi_core.health import HealthScore, KpiPoints
 from kpi_core.stages import StageReport
 
 COHORT_TITLES = {
@@ -21,7 +22,6 @@ COHORT_TITLES = {
     CohortKind.ADOPTION: "🧩 Feature adoption cohorts",
 }
 RISK_EMOJI = {RiskLevel.HIGH: "🔴", RiskLevel.MEDIUM: "🟡", RiskLevel.LOW: "🟢"}
-BAND_EMOJI = {Band.EXCELLENT: "🟢", Band.GOOD: "🟢", Band.FAIR: "🟡", Band.POOR: "🔴"}
 MET_EMOJI = {True: "✅", False: "❌", None: "⚪"}
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
+from bot.blocks.health_line import health_line
 from bot.blocks.kpi_card import card_fallback, change_text, period_suffix, value_text
 from bot.blocks.primitives import (
     Message,
@@ -18,6 +19,7 @@ from bot.blocks.primitives import (
     section,
 )
 from kpi_core.format import format_kpi_value
+from kpi_core.health import HealthScore
 from kpi_core.snapshot import KpiSnapshot
 from kpi_core.standing import LEGEND, Health
 from kpi_core.wording import goal_words, health_words
@@ -50,10 +52,13 @@ def build_dashboard(
     chart_alt_text: str = "",
     title: str = "Executive dashboard",
     audience: str = "",
+    health: HealthScore | None = None,
 ) -> Message:
-    """Headline cards, the composed trend chart, alerts and quick stats."""
+    """Headline cards, the composed trend chart, alerts and quick stats; the company health score on top."""
     about = f"👥 For {audience} · " if audience else ""
     blocks: list[Block] = [header(f"📊 {title}"), context(f"{about}📅 Last updated {updated}", LEGEND)]
+    if health is not None:
+        blocks.append(context(health_line(health)))
     blocks.extend(fields([headline_field(s) for s in headline]))
     if chart_file_id:
         blocks.append(chart_image(chart_file_id, chart_alt_text or "KPI trends"))

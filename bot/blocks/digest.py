@@ -25,6 +25,7 @@ from bot.blocks.digest_text import (
     mover_text,
     north_star_lines,
 )
+from bot.blocks.health_line import health_line
 from bot.blocks.primitives import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
@@ -41,6 +42,7 @@ from bot.blocks.primitives import (
 from kpi_core.digests.content import (
     AlertsSection,
     ChartSection,
+    CohortsSection,
     Digest,
     DigestSection,
     HeadlineSection,
@@ -134,13 +136,17 @@ def digest_fallback(digest: Digest) -> str:
 
 
 def header_blocks(digest: Digest) -> list[Block]:
-    """`📊 Daily metrics · Thursday 19 Nov 2026 (Europe/Berlin)`, what it compares with, late or not."""
+    """`📊 Daily metrics · Thursday 19 Nov 2026 (Europe/Berlin)`, what it compares with, late or not,
+    and the company health score on a line of its own."""
     head = digest.header
     title = f"📊 {head.title} · {head.period_label}" + (" · late" if head.late else "")
     notes = [f"Compared with {COMPARED_WITH[digest.period.kind]}", LEGEND]
     if head.late:
         notes.insert(0, f"⏰ *Posted late*: it was due {local_time(head.scheduled_for, head.timezone)}")
-    return [header(title), context(" · ".join(notes))]
+    blocks = [header(title), context(" · ".join(notes))]
+    if head.health is not None:
+        blocks.append(context(health_line(head.health)))
+    return blocks
 
 
 def footer(digest: Digest) -> Block:
@@ -182,6 +188,8 @@ def section_blocks(digest: Digest, index: int, item: DigestSection, chart: Chart
     if isinstance(item, NorthStarSection):
         title = f"*⭐ {escape(item.title or 'North star')}*"
         return [divider(), *text_sections(title, north_star_lines(item))]
+    if isinstance(item, CohortsSection):
+        return cohort_blocks(item, chart)
     raise TypeError(f"unknown digest section {item!r}")
 
 
@@ -192,6 +200,23 @@ def chart_blocks(item: ChartSection, chart: ChartSlot | None) -> list[Block]:
     if chart is not None and chart.note:
         return [context(f"📈 {escape(title)}: {escape(chart.note)}")]
     return []
+
+
+def cohort_blocks(item: CohortsSection, chart: ChartSlot | None) -> list[Block]:
+    """The heatmap (its image, or why there is none), then the table's insight lines."""
+    blocks: list[Block] = [divider()]
+    if item.table is None:
+        return [*blocks, context(f"🧮 {escape(item.title)}: {escape(item.problem or 'no cohort table')}")]
+    if chart is not None and chart.file_id:
+        blocks.append(chart_image(chart.file_id, chart.alt_text or item.title, title=f"🧮 {item.title}"))
+    elif chart is not None and chart.note:
+        blocks.append(context(f"🧮 {escape(item.title)}: {escape(chart.note)}"))
+    else:  # before the upload: the title, the image is added when it is there
+        blocks.append(section(f"*🧮 {escape(item.title)}*"))
+    period = "months" if item.table.period_name == "Month" else "weeks"
+    lines = [f"• {escape(line)}" for line in item.table.insights] or ["No trend to report yet."]
+    lines.append(f"_Complete {period} to {item.table.as_of:%-d %b %Y}; blank cells are not over yet._")
+    return [*blocks, *text_sections("*Insights*", lines)]
 
 
 def movers_blocks(item: MoversSection) -> list[Block]:
@@ -225,5 +250,6 @@ def text_sections(title: str, lines: Sequence[str]) -> list[Block]:
 
 
 def chart_section_indexes(digest: Digest) -> list[int]:
-    """The indexes (in `digest.sections`) of the chart sections: the keys of `charts`."""
-    return [i for i, s in enumerate(digest.sections) if isinstance(s, ChartSection)]
+    """The indexes (in `digest.sections`) of the sections with an image (charts, cohort heatmaps): the
+    keys of `charts`."""
+    return [i for i, s in enumerate(digest.sections) if isinstance(s, ChartSection | CohortsSection)]

@@ -68,3 +68,8 @@ def cohort_table(config: AppConfig, *, kind: CohortKind, today: date) -> CohortT
     return retention_table(
         activity, as_of=as_of, months=cohorts.months, targets=targets, cohorts=cohorts.cohorts
     )
+
+
+def cohort_table_as_of(config: AppConfig, kind: CohortKind, as_of: date) -> CohortTable:
+    """The table over the days up to and including `as_of` (a digest period's last day)."""
+    return cohort_table(config, kind=kind, today=as_of + timedelta(days=1))

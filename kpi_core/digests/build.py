@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
+from kpi_core.cohorts import CohortTable
+from kpi_core.config.analytics import HealthConfig
 from kpi_core.config.models import Direction, KpiDefinition
 from kpi_core.digests import sections as cfg
 from kpi_core.digests.config import DigestDefinition
@@ -17,6 +19,7 @@ from kpi_core.digests.content import (
     AlertsSection,
     ChartPanelSpec,
     ChartSection,
+    CohortsSection,
     Digest,
     DigestHeader,
     DigestSection,
@@ -32,6 +35,7 @@ from kpi_core.digests.content import (
 )
 from kpi_core.digests.periods import DigestPeriod
 from kpi_core.evaluation import compute_change
+from kpi_core.health_inputs import company_health
 from kpi_core.periods import period_end
 from kpi_core.snapshot import Change, KpiSnapshot, Point
 from kpi_core.standing import compute_goal, compute_health, compute_progress, meets
@@ -51,16 +55,23 @@ def build_digest(
     previous_run_at: datetime | None = None,
     late: bool = False,
     north_star: str | None = None,
+    health: HealthConfig | None = None,
+    cohorts: Mapping[str, CohortTable | str] | None = None,
 ) -> Digest:
     """The content of `digest` for `period`, from snapshots taken at `period.end` (keyed by KPI key).
 
     KPIs missing from `snapshots` show as "no data"; chart panels use `chart_snapshots[(key, window)]`
     when given, else the plain snapshot. `north_star` is the catalog's north star key (for sections
-    that do not name one). `has_new_data` is True when any KPI was recorded after `previous_run_at`.
+    that do not name one). The header's company health score is computed over every snapshot given,
+    weighted by `health` (kpis.yml's `health:`). `has_new_data` is True when any KPI was recorded
+    after `previous_run_at`. `cohorts` maps a cohort table's name ("retention") to the table, or to
+    why there is none, for the cohort sections.
     """
     lines = _LineCache(period, kpis, snapshots)
     sections = [
-        _section(config, lines, period, chart_snapshots or {}, open_alerts, north_star)
+        _cohorts(config, cohorts or {})
+        if isinstance(config, cfg.CohortsSection)
+        else _section(config, lines, period, chart_snapshots or {}, open_alerts, north_star)
         for config in digest.sections
     ]
     used = [snapshots[key] for key in digest.kpi_keys(kpis) if key in snapshots]
@@ -74,6 +85,7 @@ def build_digest(
         scheduled_for=period.scheduled_for,
         generated_at=now,
         late=late,
+        health=company_health(snapshots.values(), config=health),
     )
     return Digest(
         name=digest.name,
@@ -124,6 +136,22 @@ def _section(
     if isinstance(config, cfg.NorthStarSection):
         return _north_star(config.title, lines, config.kpi or north_star, period)
     raise TypeError(f"unknown digest section {config!r}")
+
+
+COHORT_TITLES = {
+    "retention": "Retention cohorts",
+    "revenue": "Revenue cohorts",
+    "adoption": "Feature adoption cohorts",
+}
+NO_COHORTS = "cohort analysis is not set up"
+
+
+def _cohorts(config: cfg.CohortsSection, tables: Mapping[str, CohortTable | str]) -> CohortsSection:
+    title = config.title or COHORT_TITLES[config.table]
+    found = tables.get(config.table, NO_COHORTS)
+    if isinstance(found, CohortTable):
+        return CohortsSection(title, found)
+    return CohortsSection(title, None, found)
 
 
 def _movers(config: cfg.MoversSection, lines: _LineCache) -> MoversSection:

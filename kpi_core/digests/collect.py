@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from kpi_core.cohorts import CohortDataError, CohortKind, CohortTable
 from kpi_core.config.models import KpiCatalogConfig
 from kpi_core.digests import sections as cfg
 from kpi_core.digests.build import build_digest
@@ -22,6 +23,8 @@ from kpi_core.snapshot import KpiSnapshot
 from kpi_core.windows import Window, parse_window
 
 logger = logging.getLogger(__name__)
+# (kind, as_of) -> the cohort table over the days up to `as_of`; raises CohortDataError saying why not
+CohortSource = Callable[[CohortKind, date], CohortTable]
 
 
 class SnapshotSource(Protocol):
@@ -42,10 +45,16 @@ def collect_digest(
     open_alerts: Sequence[OpenAlert] = (),
     previous_run_at: datetime | None = None,
     late: bool = False,
+    cohorts: CohortSource | None = None,
 ) -> Digest:
-    """Read the snapshots a digest needs (one batched call, plus chart windows) and build its content."""
+    """Read the snapshots a digest needs (one batched call, plus chart windows) and build its content.
+
+    The batched call reads every KPI in the catalog: the header's company health score is over all of
+    them, like `/kpi health`, not only over the KPIs this digest shows.
+    """
     keys = digest.kpi_keys(catalog.kpis)
-    snapshots = {snap.kpi.key: snap for snap in service.snapshots(keys, at=period.end)}
+    every = [*keys, *(key for key in catalog.kpis if key not in keys)]
+    snapshots = {snap.kpi.key: snap for snap in service.snapshots(every, at=period.end)}
     by_window: dict[str, list[str]] = {}
     for section in digest.sections:
         if isinstance(section, cfg.ChartSection):
@@ -73,4 +82,27 @@ def collect_digest(
         previous_run_at=previous_run_at,
         late=late,
         north_star=cfg.north_star_key(catalog.kpis),
+        health=catalog.health,
+        cohorts=collect_cohorts(digest, period, cohorts),
     )
+
+
+def collect_cohorts(
+    digest: DigestDefinition, period: DigestPeriod, source: CohortSource | None
+) -> Mapping[str, CohortTable | str]:
+    """Each cohort table the digest shows, as of the period's last day, or why there is none."""
+    tables: dict[str, CohortTable | str] = {}
+    for section in digest.sections:
+        if not isinstance(section, cfg.CohortsSection) or section.table in tables:
+            continue
+        if source is None:
+            tables[section.table] = "cohort analysis is not set up"
+            continue
+        try:
+            tables[section.table] = source(CohortKind(section.table), period.end)
+        except CohortDataError as error:
+            tables[section.table] = str(error)
+        except Exception:  # a broken cohort query must not sink the digest
+            logger.exception("digest %s: no %s cohort table", digest.name, section.table)
+            tables[section.table] = "the cohort table could not be computed"
+    return tables

@@ -29,6 +29,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 from kpi_core.config.models import KpiCatalogConfig, KpiDefinition
 from kpi_core.digests.schedule import PeriodKind, Schedule, parse_duration, parse_schedule
 from kpi_core.digests.sections import (
+    CohortsSection,
     DigestSectionConfig,
     KeyPath,
     NorthStarSection,
@@ -233,6 +234,8 @@ class DigestsConfig(BaseModel):
                     if category not in categories:
                         where = (*path, *section.written_path("categories", i))
                         issues.append((where, _unknown("category", category, categories)))
+                if isinstance(section, CohortsSection) and (problem := cohorts_problem(section, catalog)):
+                    issues.append(((*path, *section.written_path("table")), problem))
                 if (
                     isinstance(section, NorthStarSection)
                     and not section.kpi
@@ -242,6 +245,17 @@ class DigestsConfig(BaseModel):
                         (path, "no north star KPI: set `kpi:` here or give a KPI `tier: north_star`")
                     )
         return issues
+
+
+def cohorts_problem(section: CohortsSection, catalog: KpiCatalogConfig) -> str | None:
+    """Why kpis.yml cannot give this cohort section its table, or None."""
+    cohorts = catalog.cohorts
+    query = "adoption" if section.table == "adoption" else "activity"
+    if cohorts is None:
+        return f"no cohort query: add a `cohorts:` section with an `{query}` query to kpis.yml"
+    if getattr(cohorts, query) is None:
+        return f"{section.table} cohorts need an `{query}` query under `cohorts:` in kpis.yml"
+    return None
 
 
 def _unknown(what: str, name: str, known: list[str]) -> str:

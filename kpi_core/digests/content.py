@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
+from kpi_core.cohorts import CohortTable
 from kpi_core.config.models import KpiDefinition
 from kpi_core.digests.periods import DigestPeriod
+from kpi_core.health import HealthScore
 from kpi_core.snapshot import Change, KpiSnapshot
 from kpi_core.standing import GoalStanding, Health
 
@@ -156,8 +158,24 @@ class NorthStarSection:
     progress: float | None  # towards next_milestone (or the fixed target), direction-aware
 
 
+@dataclass(frozen=True)
+class CohortsSection:
+    """A cohort table (drawn as a heatmap) with its insight lines, or why there is none."""
+
+    kind: ClassVar[str] = "cohorts"
+    title: str  # "Retention cohorts"
+    table: CohortTable | None
+    problem: str | None = None  # why there is no table: not set up, or the query failed
+
+
 DigestSection = (
-    HeadlineSection | TableSection | ChartSection | AlertsSection | MoversSection | NorthStarSection
+    HeadlineSection
+    | TableSection
+    | ChartSection
+    | AlertsSection
+    | MoversSection
+    | NorthStarSection
+    | CohortsSection
 )
 
 
@@ -169,6 +187,7 @@ class DigestHeader:
     scheduled_for: datetime  # UTC
     generated_at: datetime  # UTC
     late: bool  # posted by catch-up after the scheduled time
+    health: HealthScore | None = None  # the company health score at the period's end (every KPI)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Digest content sections as written in `digests.yml`: headline, table, chart, alerts, movers, north star.
+"""Digest content sections as written in `digests.yml`: headline, table, chart, alerts, movers, north star,
+cohorts.
 
 Each is written either as a `- kind: headline` mapping or as a one-key shorthand (`- headline: [mrr, dau]`).
 """
@@ -24,7 +25,8 @@ from pydantic import (
 from kpi_core.config.models import ChartPanelConfig, KpiDefinition
 
 KeyPath = tuple[str | int, ...]
-SECTION_KINDS = ("headline", "table", "chart", "alerts", "movers", "north_star")
+SECTION_KINDS = ("headline", "table", "chart", "alerts", "movers", "north_star", "cohorts")
+CohortTableName = Literal["retention", "revenue", "adoption"]
 _WINDOW = re.compile(r"^(\d+[dwmy]|ytd|all)$", re.IGNORECASE)
 
 
@@ -169,6 +171,18 @@ class NorthStarSection(_Section):
         return "kpi"
 
 
+class CohortsSection(_Section):
+    """Seed 001's cohort table as a heatmap with its insight lines: `- cohorts: retention` (or revenue,
+    adoption). Needs the matching cohort query in kpis.yml."""
+
+    kind: Literal["cohorts"] = "cohorts"
+    table: CohortTableName = "retention"
+
+    @classmethod
+    def _list_field(cls) -> str:
+        return "table"
+
+
 def _section_kind(data: Any) -> str | None:
     if isinstance(data, str):
         return data
@@ -188,7 +202,8 @@ DigestSectionConfig = Annotated[
     | Annotated[ChartSection, Tag("chart")]
     | Annotated[AlertsSection, Tag("alerts")]
     | Annotated[MoversSection, Tag("movers")]
-    | Annotated[NorthStarSection, Tag("north_star")],
+    | Annotated[NorthStarSection, Tag("north_star")]
+    | Annotated[CohortsSection, Tag("cohorts")],
     Discriminator(
         _section_kind,
         custom_error_type="section_kind",
@@ -247,5 +262,13 @@ def shorthand_path(written: Any, rest: Sequence[str | int]) -> list[str | int]:
 
 _MODELS: dict[str, type[_Section]] = {
     model.model_fields["kind"].default: model
-    for model in (HeadlineSection, TableSection, ChartSection, AlertsSection, MoversSection, NorthStarSection)
+    for model in (
+        HeadlineSection,
+        TableSection,
+        ChartSection,
+        AlertsSection,
+        MoversSection,
+        NorthStarSection,
+        CohortsSection,
+    )
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from kpi_core.cohorts import CohortTable
 from kpi_core.config.models import KpiDefinition
 from kpi_core.digests.build import build_digest
 from kpi_core.digests.content import Digest, OpenAlert
@@ -104,6 +105,7 @@ def make_content(
     fire_time: datetime = NOW,
     name: str = "daily",
     channels: tuple[str, ...] = ("#kpi-daily",),
+    cohorts: Mapping[str, CohortTable | str] | None = None,
 ) -> Digest:
     """A built digest (default: the daily one, Monday 16 Nov 2026 in Berlin, every kind of section)."""
     definition = make_digest(
@@ -123,6 +125,7 @@ def make_content(
         open_alerts=alerts,
         late=late,
         north_star="mabv",
+        cohorts=cohorts,
     )
 
 

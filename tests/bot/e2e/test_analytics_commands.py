@@ -3,6 +3,8 @@ slash commands into the real Bolt app on a real port, the demo warehouse behind 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.sandbox.stack import SandboxStack
@@ -81,3 +83,10 @@ def test_dashboard_for_sales(stack: SandboxStack) -> None:
     assert "/kpi dashboard sales" in text_of(unknown)
     [default] = ask(stack, "dashboard")
     assert default.blocks[0]["text"]["text"] == "📊 Executive dashboard"
+    # both dashboards carry the same one-line company health score as `/kpi health`
+    [health] = ask(stack, "health")
+    overall = re.search(r"\*Overall health:\* (\S+ \*[A-Z]+\* \(\d+/100\))", text_of(health))
+    assert overall is not None
+    for board in (answer, default):
+        line = board.blocks[2]["elements"][0]["text"]
+        assert line.startswith(f"🩺 Overall health: {overall.group(1)} · pulled down by: ")

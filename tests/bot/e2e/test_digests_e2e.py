@@ -4,13 +4,15 @@ database, posting through the real WebClient to the local Slack emulator. Time i
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from bot.background import build_background
+from bot.blocks.health_line import health_line
 from bot.sandbox.stack import SandboxStack
 from kpi_core.clock import ManualClock
+from kpi_core.health_inputs import company_health
 from scheduling.service import Background
 from tests.bot.e2e.helpers import all_messages, assert_valid_message, text_of
 
@@ -43,9 +45,9 @@ def posted(stack: SandboxStack) -> list[str]:
 
 
 def chart_of(stack: SandboxStack, channel: str) -> bytes:
-    """The one digest in `channel`: its image block's file, which must be shared in that channel."""
+    """The one digest in `channel`: its trend chart's file, which must be shared in that channel."""
     [message] = stack.emulator.messages(channel)
-    [image] = [block for block in message.blocks if block["type"] == "image"]
+    [image] = [b for b in message.blocks if b["type"] == "image" and b["title"]["text"].startswith("📈")]
     file = stack.emulator.file(image["slack_file"]["id"])
     assert file.is_shared_in(stack.channel(channel))
     return file.content
@@ -98,11 +100,17 @@ def test_daily_and_weekly_digests_arrive_once_with_their_charts(
 def test_the_monthly_board_report_goes_to_both_its_channels(stack: SandboxStack, clock: ManualClock) -> None:
     clock.set(MONTHLY_FIRE)
     assert {r.digest: r.outcome for r in background(stack).tick()}["monthly"] == "posted"
+    # the company health score over every KPI at the end of November, as `/kpi health` computes it
+    score = company_health(
+        stack.runtime.service.snapshots(at=date(2026, 11, 30)), config=stack.runtime.config.catalog.health
+    )
+    assert score is not None
     for channel in ("kpi-board", "exec"):
         [report] = stack.emulator.messages(channel)
         assert (
             report.blocks[0]["text"]["text"] == "📊 Monthly board report · November 2026 (America/New_York)"
         )
+        assert report.blocks[2]["elements"][0]["text"] == health_line(score)
         assert "North star" in text_of(report)
         assert chart_of(stack, channel).startswith(b"\x89PNG")
         assert_valid_message(report)

@@ -286,7 +286,8 @@ def test_collect_digest_batches_snapshots_and_survives_a_failing_chart_series() 
     service = FakeService()
     content = collect_digest(digest, period, service=service, catalog=KpiCatalogConfig(kpis=KPIS), now=NOW)
     assert service.calls == [
-        (("mrr", "dau", "uptime"), date(2026, 11, 16), None),
+        # the digest's KPIs, then the rest of the catalog (for the header's company health score)
+        (("mrr", "dau", "uptime", "signups", "churn", "cac", "nps", "mabv"), date(2026, 11, 16), None),
         (("mrr",), date(2026, 11, 16), "6m"),
         (("uptime",), date(2026, 11, 16), "30d"),
     ]

@@ -11,6 +11,7 @@ from kpi_core.config.models import KpiCatalogConfig
 from kpi_core.digests.config import DigestsConfig
 from kpi_core.digests.sections import (
     ChartSection,
+    CohortsSection,
     HeadlineSection,
     MoversSection,
     NorthStarSection,
@@ -258,3 +259,63 @@ def test_the_demo_digests_load_with_the_demo_kpis() -> None:
     assert config.digests.digest("daily").cron.day_of_week == "mon,tue,wed,thu,fri"
     assert config.digests.digest("weekly").period == "weekly"
     assert config.digests.digest("monthly").period == "monthly"
+
+
+def test_a_cohorts_section_in_its_forms() -> None:
+    digest = make_digest(
+        sections=[{"cohorts": "revenue"}, "cohorts", {"kind": "cohorts", "table": "adoption"}]
+    )
+    revenue, default, adoption = digest.sections
+    assert isinstance(revenue, CohortsSection) and revenue.table == "revenue"
+    assert isinstance(default, CohortsSection) and default.table == "retention"
+    assert isinstance(adoption, CohortsSection) and adoption.table == "adoption"
+    assert revenue.written_path("table") == ("cohorts",)
+
+
+def test_the_loader_reports_cohort_section_errors_with_line_numbers(tmp_path: Path) -> None:
+    digests_yml = """\
+digests:
+  monthly:
+    schedule: monthly on 1 at 08:00
+    channel: "#kpi-board"
+    sections:
+      - headline: [mrr]
+      - cohorts: churn
+"""
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, digests_yml)
+    [line] = str(caught.value).splitlines()
+    assert line.startswith("digests.yml:7 digests.monthly.sections[1].cohorts: ")
+    assert line.endswith("'churn' is not one of retention, revenue, adoption")
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, digests_yml.replace("churn", "retention"))  # kpis.yml has no cohort query
+    assert str(caught.value) == (
+        "digests.yml:7 digests.monthly.sections[1].cohorts: no cohort query: add a `cohorts:` section "
+        "with an `activity` query to kpis.yml"
+    )
+
+
+def test_a_cohorts_section_needs_the_matching_query() -> None:
+    config = DigestsConfig.model_validate(
+        {
+            "digests": {
+                "monthly": {
+                    "schedule": "monthly on 1 at 08:00",
+                    "channel": "#x",
+                    "sections": [{"cohorts": "retention"}, {"cohorts": {"table": "adoption"}}],
+                }
+            }
+        }
+    )
+    catalog = KpiCatalogConfig.model_validate(
+        {
+            "kpis": {"mrr": {"key": "mrr", "name": "MRR"}},
+            "cohorts": {"activity": {"sql": "SELECT 1"}},
+        }
+    )
+    assert config.check_references(catalog) == [
+        (
+            ("digests", "monthly", "sections", 1, "cohorts", "table"),
+            "adoption cohorts need an `adoption` query under `cohorts:` in kpis.yml",
+        )
+    ]

@@ -1,0 +1,21 @@
+"""The company health score as one line, for the digest headers and `/kpi dashboard`.
+
+    health_line(score)  # "🩺 Overall health: 🟢 *GOOD* (74/100) · pulled down by: MRR, CAC, NPS"
+
+The same band words and colours as `/kpi health` (bot/blocks/analytics.py).
+"""
+
+from __future__ import annotations
+
+from bot.blocks.primitives import escape
+from kpi_core.health import Band, HealthScore
+
+BAND_EMOJI = {Band.EXCELLENT: "🟢", Band.GOOD: "🟢", Band.FAIR: "🟡", Band.POOR: "🔴"}
+
+
+def health_line(score: HealthScore) -> str:
+    """The overall score, its band and the KPIs that pull it down most (largest first)."""
+    line = f"🩺 Overall health: {BAND_EMOJI[score.band]} *{score.band.value}* ({score.score:.0f}/100)"
+    if score.drags:
+        line += " · pulled down by: " + ", ".join(escape(k.name) for k in score.drags)
+    return line
