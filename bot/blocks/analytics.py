@@ -21,7 +21,7 @@ COHORT_TITLES = {
     CohortKind.REVENUE: "💰 Revenue cohorts",
     CohortKind.ADOPTION: "🧩 Feature adoption cohorts",
 }
-RISK_EMOJI = {RiskLevel.HIGH: "🔴", RiskLevel.MEDIUM: "🟡", RiskLevel.LOW: "🟢"}
+RISK_EMOJI = {RiskLevel.HIGH: "🔴", RiskLevel.MEDIUM: "🟠", RiskLevel.LOW: "🟢"}  # the shared health colours
 MET_EMOJI = {True: "✅", False: "❌", None: "⚪"}
 
 

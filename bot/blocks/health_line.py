@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from bot.blocks.primitives import escape
 from kpi_core.health import Band, HealthScore
+from kpi_core.standing import HEALTH_SYMBOL, Health
 
-BAND_EMOJI = {Band.EXCELLENT: "🟢", Band.GOOD: "🟢", Band.FAIR: "🟡", Band.POOR: "🔴"}
+# The shared health colours (kpi_core/standing.py): a fair score looks like a warning, a poor one critical.
+BAND_EMOJI = {
+    Band.EXCELLENT: HEALTH_SYMBOL[Health.HEALTHY],
+    Band.GOOD: HEALTH_SYMBOL[Health.HEALTHY],
+    Band.FAIR: HEALTH_SYMBOL[Health.WARNING],
+    Band.POOR: HEALTH_SYMBOL[Health.CRITICAL],
+}
 
 
 def health_line(score: HealthScore) -> str:

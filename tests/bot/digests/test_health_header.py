@@ -44,7 +44,7 @@ def test_the_line_uses_the_band_words_and_escapes_kpi_names() -> None:
     ]
     score = health_score(items)  # (3x14 + 100 + 1.5x50 + 2x100) / 7.5 = 55.6
     line = health_line(score)
-    assert line.startswith(f"🩺 Overall health: 🟡 *FAIR* ({score.score:.0f}/100) · pulled down by: ")
+    assert line.startswith(f"🩺 Overall health: 🟠 *FAIR* ({score.score:.0f}/100) · pulled down by: ")
     assert line.endswith("A &lt;b&gt; &amp; c, NPS")  # largest drag first; met and healthy do not drag
     perfect = health_score([HealthInput("d", "CAC", "efficiency", "input", goal="met")])
     assert health_line(perfect) == "🩺 Overall health: 🟢 *EXCELLENT* (100/100)"
