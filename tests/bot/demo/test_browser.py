@@ -7,56 +7,17 @@ Set KPIBOT_SCREENSHOTS=docs/screenshots to also write the README's screenshots f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from bot.demo import DemoApp
+from tests.bot.demo.conftest import Opener
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 SHOTS = os.environ.get("KPIBOT_SCREENSHOTS")
-
-Opener = Callable[..., Page]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("no /usr/bin/chromium on this machine (apt-get install chromium)")
-    expect.set_options(timeout=30_000)  # charts render on a busy 2-core machine
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=[*FLAGS, "--no-first-run"]
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def open_page(browser: Browser, demo: DemoApp) -> Iterator[Opener]:
-    pages: list[tuple[Page, list[str]]] = []
-
-    def opener(*, as_user: str = "dana", channel: str = "general") -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="UTC")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{demo.url}/?as={as_user}&channel={channel}")
-        page.wait_for_selector("body[data-ready='1']")
-        pages.append((page, errors))
-        return page
-
-    yield opener
-    for page, errors in pages:
-        assert errors == [], errors  # no script errors on the page
-        page.context.close()
 
 
 def send(page: Page, text: str) -> None:

@@ -5,15 +5,14 @@ KPIBOT_SCREENSHOTS=docs/screenshots python -m pytest tests/bot/demo/test_browser
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot.demo import DemoApp
-from tests.bot.demo.test_browser import CHROMIUM, FLAGS, SHOTS, card, expect_image_loaded, send
+from tests.bot.demo.conftest import Opener
+from tests.bot.demo.test_browser import SHOTS, card, expect_image_loaded, send
 
 pytestmark = pytest.mark.browser
 
@@ -52,40 +51,15 @@ TOP_BAR_CHECK = """() => {
           barBottom: box.bottom, layoutTop: document.querySelector('.layout').getBoundingClientRect().top};
 }"""
 
-Opener = Callable[..., Page]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("no /usr/bin/chromium on this machine (apt-get install chromium)")
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
-def open_screen(browser: Browser, demo: DemoApp) -> Iterator[Opener]:
-    pages: list[tuple[Page, list[str]]] = []
+def open_screen(open_page: Opener) -> Opener:
+    """`open_screen(PHONE, "dark")`: the page at a screen size and colour scheme."""
 
     def opener(viewport: dict[str, int], scheme: str, *, channel: str = "general") -> Page:
-        context = browser.new_context(viewport=viewport, color_scheme=scheme, timezone_id="UTC")  # type: ignore[arg-type]
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{demo.url}/?as=dana&channel={channel}")
-        page.wait_for_selector("body[data-ready='1']")
-        pages.append((page, errors))
-        return page
+        return open_page(viewport=viewport, scheme=scheme, channel=channel)
 
-    yield opener
-    for page, errors in pages:
-        assert errors == [], errors
-        page.context.close()
+    return opener
 
 
 def assert_top_bar_clear(page: Page) -> None:
