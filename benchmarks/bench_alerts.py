@@ -43,8 +43,6 @@ from slack_sdk import WebClient  # noqa: E402
 from bot.alerts import grouping  # noqa: E402
 from bot.alerts.jobs import SlackAlertJobs  # noqa: E402
 from bot.alerts.pacing import manual_pacer  # noqa: E402
-from bot.sandbox.emulator import SlackEmulator  # noqa: E402
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
 from kpi_core.alerts.evaluator import evaluate_alerts  # noqa: E402
 from kpi_core.alerts.rules import compile_rules  # noqa: E402
 from kpi_core.alerts.store import IncidentStore  # noqa: E402
@@ -55,6 +53,8 @@ from kpi_core.settings import Settings  # noqa: E402
 from kpi_core.sources import store_for  # noqa: E402
 from kpi_core.storage.db import Database  # noqa: E402
 from kpi_core.storage.migrate import upgrade  # noqa: E402
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
+from slack_sandbox.emulator import SlackEmulator  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)
 KPIS = 200

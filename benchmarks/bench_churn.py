@@ -23,7 +23,7 @@ from kpi_core.config.loader import load_config
 from kpi_core.customers.churn import score_customers, train_churn_model
 from kpi_core.customers.service import load_snapshots
 from kpi_core.customers.source import latest_snapshots
-from kpi_core.demo.warehouse import build_warehouse
+from kpibot_demo.data.warehouse import build_warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 END = date(2026, 11, 21)

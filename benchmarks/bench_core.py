@@ -27,11 +27,11 @@ from pathlib import Path
 
 from kpi_core.clock import ManualClock
 from kpi_core.config.loader import AppConfig, load_config
-from kpi_core.demo.warehouse import build_warehouse
 from kpi_core.service import KpiService
 from kpi_core.sources import refresh, store_for
 from kpi_core.storage.db import Database
 from kpi_core.storage.migrate import upgrade
+from kpibot_demo.data.warehouse import build_warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)

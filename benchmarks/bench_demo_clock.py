@@ -27,11 +27,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.demo import start_demo  # noqa: E402
 from kpi_core.clock import ManualClock  # noqa: E402
-from kpi_core.demo.prepare import prepare_demo  # noqa: E402
 from kpi_core.runtime import Runtime  # noqa: E402
 from kpi_core.settings import Settings  # noqa: E402
+from kpibot_demo import start_demo  # noqa: E402
+from kpibot_demo.data.prepare import prepare_demo  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)  # a Friday afternoon, as the tests use
 

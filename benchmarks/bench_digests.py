@@ -45,7 +45,7 @@ shape: dict[str, tuple[int, int, int]] = {}  # digest -> (KPIs, blocks in the me
 
 
 def prepare(folder: Path) -> str:
-    from kpi_core.demo.prepare import prepare_demo
+    from kpibot_demo.data.prepare import prepare_demo
 
     os.environ["KPIBOT_WAREHOUSE_URL"] = f"sqlite:///{folder / 'warehouse.db'}"
     url = f"sqlite:///{folder / 'kpibot.db'}"

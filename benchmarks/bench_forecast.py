@@ -32,13 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from kpi_core.config.loader import load_config
-from kpi_core.demo.warehouse import build_warehouse
 from kpi_core.forecast.model import fit_forecast
 from kpi_core.forecast.series import HISTORY_LIMIT, SEASON_LENGTH, complete_history, forecast_points
 from kpi_core.snapshot import Point
 from kpi_core.sources import refresh, store_for
 from kpi_core.storage.db import Database
 from kpi_core.storage.migrate import upgrade
+from kpibot_demo.data.warehouse import build_warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 21, 9, tzinfo=UTC)

@@ -37,13 +37,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.sandbox import SlackEmulator  # noqa: E402
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
 from kpi_core.clock import ManualClock  # noqa: E402
 from kpi_core.config.loader import load_config  # noqa: E402
-from kpi_core.demo.prepare import prepare_demo  # noqa: E402
 from kpi_core.runtime import Runtime  # noqa: E402
 from kpi_core.settings import Settings  # noqa: E402
+from kpibot_demo.data.prepare import prepare_demo  # noqa: E402
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
+from slack_sandbox import SlackEmulator  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)
 KPIS = 16  # different KPIs asked in turn: 16 different charts

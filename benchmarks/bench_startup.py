@@ -77,12 +77,12 @@ def free_port() -> int:
 def measure_serve(kpibot: list[str], env: dict[str, str], idle: float) -> None:
     from datetime import UTC, datetime
 
-    from bot.sandbox import SlackEmulator
-    from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET
     from kpi_core.clock import ManualClock
-    from kpi_core.demo.prepare import prepare_demo
     from kpi_core.runtime import Runtime
     from kpi_core.settings import Settings
+    from kpibot_demo.data.prepare import prepare_demo
+    from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET
+    from slack_sandbox import SlackEmulator
 
     folder = Path(tempfile.mkdtemp(prefix="kpibot-startup-"))
     emulator = SlackEmulator.with_workspace(

@@ -15,6 +15,8 @@ from tests.pg import create_database, postgres_server
 
 matplotlib.use("Agg")
 
+pytest_plugins = ["tests.stack_fixtures"]  # the demo database and the running emulator + kpibot
+
 REPO = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO / "config"
 

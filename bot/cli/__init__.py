@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "db": ("bot.cli.core", "kpibot's own database (DATABASE_URL)."),
     "demo": (
-        "bot.cli.demo",
+        "kpibot_demo.cli",
         "Run the bot against a built-in Slack and open a page to use it: /kpi, digests, alerts.",
     ),
     "demo-data": (

@@ -12,8 +12,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.cli.alerts import evaluate_after_change
 from bot.cli.context import config_option, load_config_or_exit, load_settings
-from bot.cli.demo_text import no_data_hint
-from bot.cli.kpi_text import render_snapshot, render_table
+from bot.cli.kpi_text import no_data_hint, render_snapshot, render_table
 from kpi_core.catalog import UnknownKpiError
 from kpi_core.config.models import KpiDefinition
 from kpi_core.format import format_kpi_value
@@ -71,7 +70,7 @@ def parse_at(text: str, timezone: str) -> date:
 
 
 def register_data_commands(cli: click.Group) -> None:
-    """`db upgrade`, `demo-data`, `refresh`, `record`, `import` and `show` (`demo` is in bot/cli/demo.py)."""
+    """`db upgrade`, `demo-data`, `refresh`, `record`, `import` and `show` (`demo`: kpibot_demo/cli.py)."""
 
     @cli.group("db")
     def db_group() -> None:
@@ -105,7 +104,7 @@ def register_data_commands(cli: click.Group) -> None:
     @click.pass_context
     def demo_data(ctx: click.Context, end: datetime | None, months: int, url: str | None) -> None:
         """Create the demo warehouse: deterministic raw SaaS data (subscriptions, signups, events, costs)."""
-        from kpi_core.demo.warehouse import build_warehouse
+        from kpibot_demo.data.warehouse import build_warehouse
 
         if url is None:
             url = load_config_or_exit(ctx).database_url("warehouse")

@@ -158,3 +158,19 @@ def _spaced(lines: list[str]) -> list[str]:
             out.append("")
         out.append(text)
     return out
+
+
+DEMO_DATABASE = "sqlite:///data/demo.db"  # the page's database: new on every `kpibot demo`
+
+
+def no_data_hint(*, database_url: str, demo_exists: bool) -> str:
+    """Why `kpibot show` has nothing to show, and what to run instead."""
+    lines = [
+        f"No values recorded in {database_url} yet: `kpibot refresh` runs the sql and formula sources, "
+        "`kpibot record` / `kpibot import` add pushed values (`kpibot demo-data` fills the demo's)."
+    ]
+    if demo_exists and database_url != DEMO_DATABASE:
+        lines.append(
+            f"The demo page's data is in {DEMO_DATABASE}: DATABASE_URL={DEMO_DATABASE} kpibot show --all"
+        )
+    return "\n".join(lines)

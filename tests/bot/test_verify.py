@@ -24,9 +24,9 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot.app import is_verified
-from bot.sandbox.stack import SIGNING_SECRET, SandboxStack
 from bot.verify import MAX_BODY_BYTES, check_request
-from tests.bot.conftest import CHANNELS, DEMO_CONFIG, USERS
+from kpibot_demo.stack import SIGNING_SECRET, SandboxStack
+from tests.stack_fixtures import CHANNELS, DEMO_CONFIG, USERS
 
 
 class Receiver:

@@ -17,14 +17,14 @@ from bot.blocks.digest import build_digest_messages
 from bot.blocks.kpi_card import build_category_cards, build_kpi_card
 from bot.blocks.primitives import Message
 from bot.cli import cli
-from bot.cli.demo_text import render_demo_summary
 from kpi_core.clock import ManualClock
-from kpi_core.demo.prepare import DemoSummary
 from kpi_core.digests.build import build_digest
 from kpi_core.digests.periods import digest_period
 from kpi_core.service import Dashboard
 from kpi_core.sources import RefreshReport
 from kpi_core.standing import LEGEND
+from kpibot_demo.data.prepare import DemoSummary
+from kpibot_demo.summary_text import render_demo_summary
 from tests.kpi_core.core_fixtures import write_config
 from tests.kpi_core.digests.factories import make_digest
 from tests.vocabulary_cases import (

@@ -280,7 +280,7 @@ def test_every_demo_sql_source_refreshes(
 ) -> None:
     """The real demo config against the demo warehouse (six months of it), on both warehouse dialects."""
     from kpi_core.config.loader import load_config
-    from kpi_core.demo.warehouse import build_warehouse
+    from kpibot_demo.data.warehouse import build_warehouse
     from tests.conftest import DEMO_CONFIG
 
     if dialect == "sqlite":

@@ -12,12 +12,12 @@ from slack_sdk import WebClient
 
 from bot.alerts.jobs import SlackAlertJobs
 from bot.alerts.pacing import manual_pacer
-from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET
 from kpi_core.clock import ManualClock
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 from kpi_core.storage.observations import ObservationStore
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET
+from slack_sandbox.emulator import SlackEmulator
 from tests.bot.alerts.harness import CHANNELS, USERS, SlackWatcher, write_config
 from tests.bot.alerts.invariants import check_exactly_once
 

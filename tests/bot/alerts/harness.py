@@ -24,14 +24,14 @@ from bot import actions as ids
 from bot.alerts.jobs import AlertTick, SlackAlertJobs
 from bot.alerts.pacing import manual_pacer
 from bot.app import create_app
-from bot.sandbox import flatten_text
-from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.stack import SandboxStack
-from bot.sandbox.state import StateEvent
 from bot.server import HttpServer, KpibotWsgi
 from kpi_core.clock import ManualClock
 from kpi_core.runtime import Runtime
 from kpi_core.storage.observations import ObservationStore
+from kpibot_demo.stack import SandboxStack
+from slack_sandbox import flatten_text
+from slack_sandbox.emulator import SlackEmulator
+from slack_sandbox.state import StateEvent
 
 OWNERS = ["cro@northwind.example", "head-of-cs@northwind.example"]
 USERS = [

@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.alerts.delivery import METADATA_TYPE
-from bot.sandbox.emulator import SlackEmulator
 from kpi_core.alerts.destinations import DIGEST
 from kpi_core.alerts.outbox import OutboxItem
 from kpi_core.alerts.store import IncidentStore
+from slack_sandbox.emulator import SlackEmulator
 
 
 @dataclass

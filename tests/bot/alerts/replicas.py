@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 
 from bot.alerts.jobs import SlackAlertJobs
 from bot.alerts.pacing import Pacer
-from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET
 from kpi_core.clock import ManualClock
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET
+from slack_sandbox.emulator import SlackEmulator
 from tests.bot.alerts.harness import CHANNELS, USERS, SlackWatcher
 from tests.pg import create_database
 

@@ -22,13 +22,13 @@ from slack_sdk import WebClient
 
 from bot.alerts.jobs import SlackAlertJobs
 from bot.alerts.pacing import Pacer
-from bot.sandbox import FaultStorm, SlackEmulator
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET
 from kpi_core.alerts.destinations import DIGEST
 from kpi_core.clock import ManualClock
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 from kpi_core.storage.observations import ObservationStore
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET
+from slack_sandbox import FaultStorm, SlackEmulator
 from tests.bot.alerts.harness import CHANNELS, RULE, USERS, write_config
 from tests.bot.alerts.invariants import Census, check_exactly_once
 

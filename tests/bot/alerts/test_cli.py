@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
-from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.stack import BOT_TOKEN
 from kpi_core.clock import ManualClock
 from kpi_core.storage.db import Database
 from kpi_core.storage.migrate import upgrade
 from kpi_core.storage.observations import ObservationStore
+from kpibot_demo.stack import BOT_TOKEN
+from slack_sandbox.emulator import SlackEmulator
 from tests.bot.alerts.harness import CHANNELS, USERS, write_config
 
 NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)

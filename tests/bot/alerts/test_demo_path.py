@@ -12,11 +12,11 @@ import pytest
 from bot import actions as ids
 from bot.alerts.jobs import SlackAlertJobs
 from bot.alerts.pacing import manual_pacer
-from bot.demo.workspace import demo_channels, demo_people
-from bot.sandbox.stack import SandboxStack
 from kpi_core.clock import ManualClock
 from kpi_core.config.loader import load_config
 from kpi_core.sources import recompute_formulas
+from kpibot_demo.stack import SandboxStack
+from kpibot_demo.workspace import demo_channels, demo_people
 from tests.bot.e2e.helpers import assert_valid_message, text_of
 from tests.conftest import DEMO_CONFIG
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.alerts.names import PeopleNames
-from bot.sandbox import SlackEmulator
+from slack_sandbox import SlackEmulator
 
 
 def test_ids_are_opaque_short_ones_get_a_name_too() -> None:

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 
 from bot.alerts.destinations import DestinationResolver
 from bot.alerts.sender import MAX_ATTEMPTS
-from bot.sandbox.stack import BOT_TOKEN
 from bot.slack.errors import SlackNotFoundError
 from kpi_core.alerts.outbox import next_backoff
+from kpibot_demo.stack import BOT_TOKEN
 from tests.bot.alerts.conftest import Worker
 from tests.bot.alerts.harness import ROUTE, RULE, SILENT, error, post, reply, update
 

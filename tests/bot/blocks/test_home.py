@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.blocks.home import DigestLine, HomeContent, build_home
-from bot.sandbox.api_views import check_view
+from slack_sandbox.api_views import check_view
 from tests.bot.alerts.test_blocks import VIEW
 from tests.bot.blocks.test_builders import kpi, snapshot
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from kpi_core.demo import build_warehouse
+from kpibot_demo.data import build_warehouse
 
 REPO = Path(__file__).resolve().parents[3]
 END = date(2026, 11, 21)

@@ -54,4 +54,4 @@ def test_validate_imports_the_config_layer_only() -> None:
     modules = _modules_after("validate", "--config", "config")
     assert "kpi_core.config.loader" in modules
     assert not _heavy(modules) - {"sqlalchemy"}  # the config check parses database URLs with it
-    assert not {m for m in modules if m.startswith(("bot.demo", "bot.alerts", "bot.charts", "kpi_core.demo"))}
+    assert not {m for m in modules if m.startswith(("kpibot_demo", "bot.alerts", "bot.charts"))}

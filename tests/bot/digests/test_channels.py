@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.sandbox import SlackEmulator
 from bot.slack.channels import ChannelDirectory
 from bot.slack.errors import SlackNotFoundError
+from slack_sandbox import SlackEmulator
 
 TOKEN = "xoxb-channels-test"
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 
 from bot.cli import cli
 from bot.cli.digest_html import mrkdwn_to_html
-from bot.sandbox import SlackEmulator
 from kpi_core.clock import ManualClock
+from slack_sandbox import SlackEmulator
 from tests.conftest import DEMO_CONFIG
 
 NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)  # Friday: the daily digest's latest run reported Thursday

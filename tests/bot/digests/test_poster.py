@@ -9,8 +9,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.digests import DigestPostError, SlackDigestPoster
-from bot.sandbox import SlackEmulator
 from scheduling.ledger import PostProgress
+from slack_sandbox import SlackEmulator
 from tests.bot.digests.factories import KPIS, make_content, many_kpis
 
 TOKEN = "xoxb-poster-test"

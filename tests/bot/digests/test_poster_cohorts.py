@@ -10,9 +10,9 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.digests import DigestPostError, SlackDigestPoster
-from bot.sandbox import SlackEmulator
 from kpi_core.digests.content import Digest
 from scheduling.ledger import PostProgress
+from slack_sandbox import SlackEmulator
 from tests.bot.digests.factories import make_content
 from tests.bot.digests.test_cohort_section import table
 from tests.bot.digests.test_poster_unknown import LATE, Progress, chart_shares, client, emu, replace_attempt

@@ -21,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox import SlackEmulator
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET
 from kpi_core.alerts.store import IncidentStore
 from kpi_core.clock import ManualClock
 from kpi_core.runtime import Runtime
 from kpi_core.settings import Settings
 from kpi_core.storage.observations import ObservationStore
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET
+from slack_sandbox import SlackEmulator
 from tests.bot.alerts.harness import CHANNELS, KPIS, ROUTE, RULE, USERS
 
 REPO = Path(__file__).resolve().parents[3]

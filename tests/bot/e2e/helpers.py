@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.sandbox import Ephemeral, SlackEmulator
-from bot.sandbox.stack import SandboxStack
+from kpibot_demo.stack import SandboxStack
+from slack_sandbox import Ephemeral, SlackEmulator
 
 
 def ask(stack: SandboxStack, text: str, *, user: str = "dana", channel: str = "general") -> list[Ephemeral]:
@@ -21,7 +21,7 @@ def ask(stack: SandboxStack, text: str, *, user: str = "dana", channel: str = "g
 
 
 def text_of(message: Any) -> str:
-    from bot.sandbox import flatten_text
+    from slack_sandbox import flatten_text
 
     return flatten_text(message)
 

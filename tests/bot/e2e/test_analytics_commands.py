@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.sandbox.stack import SandboxStack
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import ask, assert_valid_message, text_of
 
 

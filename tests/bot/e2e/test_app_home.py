@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from bot.background import build_background
-from bot.sandbox.stack import SandboxStack
 from kpi_core.clock import ManualClock
 from kpi_core.sources import recompute_formulas
+from kpibot_demo.stack import SandboxStack
 
 
 def home_text(view: dict[str, Any] | None) -> str:

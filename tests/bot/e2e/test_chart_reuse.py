@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.stack import SandboxStack
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import ask
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.background import build_background
-from bot.sandbox.stack import SandboxStack
 from kpi_core.clock import ManualClock
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import assert_valid_message, text_of
 
 MONTHLY_FIRE = datetime(2026, 12, 1, 13, tzinfo=UTC)  # Tuesday 1 Dec 08:00 in America/New_York

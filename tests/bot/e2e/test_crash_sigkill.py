@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.digest_lookup import METADATA_TYPE
-from bot.sandbox import flatten_text
 from scheduling.ledger import DigestLedger
+from slack_sandbox import flatten_text
 from tests.bot.alerts.invariants import check_exactly_once
 from tests.bot.e2e.crash_world import CrashWorld, Plan, Zygote
 

@@ -10,9 +10,9 @@ import pytest
 
 from bot.background import build_background
 from bot.blocks.health_line import health_line
-from bot.sandbox.stack import SandboxStack
 from kpi_core.clock import ManualClock
 from kpi_core.health_inputs import company_health
+from kpibot_demo.stack import SandboxStack
 from scheduling.service import Background
 from tests.bot.e2e.helpers import all_messages, assert_valid_message, text_of
 

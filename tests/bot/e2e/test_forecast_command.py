@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.sandbox.stack import SandboxStack
 from kpi_core.storage.db import Database
 from kpi_core.storage.forecast_models import ForecastRow
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import ask, assert_valid_message, text_of
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.sandbox.stack import SandboxStack
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import ask, assert_valid_message
 
 HOSTILE = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.stack import SandboxStack
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import all_messages, ask, assert_valid_message, text_of
 
 

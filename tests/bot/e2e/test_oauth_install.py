@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.stack import BOT_TOKEN, SandboxStack
 from bot.slack.installations import BOT_SCOPES, Installations
 from kpi_core.clock import ManualClock
-from tests.bot.conftest import CHANNELS, USERS
+from kpibot_demo.stack import BOT_TOKEN, SandboxStack
 from tests.conftest import DEMO_CONFIG
+from tests.stack_fixtures import CHANNELS, USERS
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "sandbox-client-secret"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.background import build_background
-from bot.sandbox.stack import SandboxStack
 from kpi_core.clock import ManualClock
+from kpibot_demo.stack import SandboxStack
 from tests.bot.e2e.helpers import assert_valid_message, text_of
 
 QUARTERLY_FIRE = datetime(2027, 1, 1, 14, tzinfo=UTC)  # 1 Jan 2027 09:00 in America/New_York

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import SlackEmulator
-from bot.sandbox.stack import BOT_TOKEN, SIGNING_SECRET, SandboxStack
 from kpi_core.clock import ManualClock
-from tests.bot.conftest import CHANNELS, USERS
+from kpibot_demo.stack import BOT_TOKEN, SIGNING_SECRET, SandboxStack
+from slack_sandbox import SlackEmulator
 from tests.bot.e2e.helpers import all_messages, ask, assert_valid_message, text_of
 from tests.conftest import DEMO_CONFIG, REPO
+from tests.stack_fixtures import CHANNELS, USERS
 
 
 @pytest.fixture
