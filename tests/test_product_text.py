@@ -65,7 +65,10 @@ def test_alerts_test_lists_every_rule_whole(tmp_path: Path) -> None:
     assert all(rule.key in listed for rule in config.alerts.alerts if rule.key)
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "bot").rglob("*.py")), ids=lambda p: p.name)
+READER_FACING = sorted(path for package in ("bot", "kpibot_demo") for path in (REPO / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", READER_FACING, ids=lambda p: str(p.relative_to(REPO)))
 def test_no_spec_documents_in_strings_of_the_bot(path: Path) -> None:
     """String literals outside docstrings and comments must not name the spec documents."""
     import ast
